@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Types of the parsed configuration (conf/sluice.yaml), shared by every process. */
+#ifndef SL_CONFIG_TYPES_H
+#define SL_CONFIG_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Bounds. They size fixed arrays in struct sl_config so that the config can be
+ * copied and compared with memcpy/memcmp and needs no destructor. Raising one
+ * costs memory only; lowering one may make a valid old config invalid.
+ */
+#define SL_MAX_PORTS     8  /* ports per dataplane; one queue pair per poll core each */
+#define SL_MAX_POLL      32 /* poll lcores; also bounds stats_shm core slots */
+#define SL_NAME_LEN      32 /* instance and port names: [A-Za-z0-9_-], NUL included */
+#define SL_IFNAME_LEN    16 /* IFNAMSIZ: a kernel interface name, NUL included */
+#define SL_DEVARGS_LEN   256
+#define SL_PATH_LEN      256
+#define SL_CONF_ERR_LEN  512
+
+enum sl_port_kind {
+	SL_PORT_PCI,       /* a NIC bound to vfio-pci, by PCI address */
+	SL_PORT_AF_XDP,    /* net_af_xdp on a kernel interface */
+	SL_PORT_AF_PACKET, /* net_af_packet on a kernel interface */
+	SL_PORT_TAP,       /* net_tap: a tap interface DPDK creates */
+	SL_PORT_PCAP,      /* net_pcap: devargs name the files or interface */
+	SL_PORT_MEMIF,     /* net_memif: shared-memory packet interface (benchmarks) */
+	SL_PORT_RING,      /* net_ring: in-process rings (tests) */
+	SL_PORT_NULL,      /* net_null: drops TX, RX returns nothing or junk (tests) */
+	SL_PORT_KIND_MAX,
+};
+
+enum sl_huge_mode {
+	SL_HUGE_AUTO, /* use hugepages when free ones exist, else --no-huge with a warning */
+	SL_HUGE_ON,   /* refuse to start without hugepages */
+	SL_HUGE_OFF,  /* always --no-huge (slow, for tests and laptops) */
+};
+
+enum sl_memif_role {
+	SL_MEMIF_SERVER,
+	SL_MEMIF_CLIENT,
+};
+
+struct sl_port_conf {
+	char name[SL_NAME_LEN];
+	enum sl_port_kind kind;
+	char iface[SL_IFNAME_LEN];     /* tap, af_packet, af_xdp: the kernel interface */
+	char pci[SL_NAME_LEN];         /* pci: domain:bus:dev.fn */
+	char socket[SL_PATH_LEN];      /* memif: control socket path */
+	enum sl_memif_role memif_role; /* memif: server or client */
+	char devargs[SL_DEVARGS_LEN];  /* extra driver arguments appended as-is */
+	uint32_t ipv4;                 /* our address, network byte order */
+	uint8_t ipv4_prefix;           /* prefix length of ipv4 */
+	bool mac_set;                  /* mac below overrides the device's */
+	uint8_t mac[6];
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	uint16_t mtu;
+	bool promisc;
+};
+
+struct sl_dataplane_conf {
+	char instance[SL_NAME_LEN]; /* EAL file prefix and shared-memory name stem */
+	uint16_t main_lcore;
+	uint16_t poll_lcores[SL_MAX_POLL]; /* may include main_lcore: it then polls too */
+	uint16_t n_poll;
+	uint32_t memory_mb;
+	enum sl_huge_mode huge;
+	char huge_dir[SL_PATH_LEN];
+	uint32_t mbufs;      /* mbufs in the packet pool */
+	uint32_t mbuf_cache; /* per-lcore mempool cache */
+	uint16_t burst;      /* RX/TX burst size, at most SL_MAX_BURST */
+	char log_level[16];  /* EAL and sluice log level */
+	uint32_t arp_entries;    /* per-core ARP cache slots */
+	uint32_t arp_timeout_s;  /* age after which an ARP entry is not trusted */
+	uint32_t stats_interval_ms; /* how often poll cores publish counters */
+	uint32_t tx_drain_us;   /* longest a partial TX burst waits */
+};
+
+struct sl_demo_conf {
+	char netns[SL_NAME_LEN];  /* namespace holding the kernel side of the demo port */
+	uint32_t host_ipv4;       /* kernel side address, network byte order */
+	uint8_t host_prefix;
+};
+
+enum sl_tcp_syncookies {
+	SL_TCP_SYNCOOKIES_AUTO,   /* when the per-core SYN queue is full */
+	SL_TCP_SYNCOOKIES_ALWAYS, /* every SYN (tests, or a host under constant SYN flood) */
+	SL_TCP_SYNCOOKIES_NEVER,  /* full SYN queue: new SYNs are dropped and counted */
+};
+
+/* Static TCP settings (section tcp:), read once at start. Per-core bounds are per poll core. */
+struct sl_tcp_conf {
+	uint32_t max_conns;       /* per core: connection table bound */
+	uint32_t syn_queue;       /* per core: half-open connections before SYN cookies */
+	uint32_t rcv_buf;         /* per connection: bytes held for the app + out of order */
+	uint32_t rcv_segs;        /* per connection: segments held (guards against tiny segments) */
+	uint32_t snd_buf;         /* per connection: bytes queued for sending */
+	uint32_t ooo_core_segs;   /* per core: out-of-order segments, all connections */
+	uint32_t delack_us;       /* delayed ACK timer */
+	uint32_t idle_timeout_ms; /* connection with no traffic: reset */
+	uint32_t time_wait_ms;    /* TIME_WAIT (only where we close first) */
+	uint32_t fin_wait_ms;     /* FIN_WAIT_2 without the peer's FIN */
+	uint32_t rto_min_ms;
+	uint32_t rto_max_ms;
+	uint32_t rto_initial_ms;
+	uint16_t mss;             /* our MSS option */
+	uint16_t ooo_segs;        /* per connection out-of-order queue slots */
+	uint8_t max_retries;      /* RTO expiries in a row before the connection is aborted */
+	uint8_t synack_retries;
+	enum sl_tcp_syncookies syncookies;
+};
+
+/* One direction of the test-only impairment shim (section impair:). */
+struct sl_impair_dir_conf {
+	double loss;    /* probability a packet is freed */
+	double dup;     /* probability a packet is sent/received twice */
+	double reorder; /* probability a packet is held back behind the next one */
+	double corrupt; /* probability one bit past the Ethernet header is flipped */
+};
+
+struct sl_impair_conf {
+	bool enabled;
+	uint64_t seed;
+	struct sl_impair_dir_conf rx;
+	struct sl_impair_dir_conf tx;
+};
+
+/* Test-only listeners (section test:); 0 = off. Never enable them in production. */
+struct sl_test_conf {
+	uint16_t tcp_echo_port;
+	uint16_t tcp_discard_port;
+};
+
+struct sl_config {
+	char path[SL_PATH_LEN];
+	struct sl_dataplane_conf dataplane;
+	struct sl_port_conf ports[SL_MAX_PORTS];
+	uint16_t n_ports;
+	struct sl_demo_conf demo;
+	struct sl_tcp_conf tcp;
+	struct sl_impair_conf impair;
+	struct sl_test_conf test;
+};
+
+#endif /* SL_CONFIG_TYPES_H */

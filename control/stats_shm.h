@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Layout of the shared-memory stats region the dataplane publishes and other processes read. */
+#ifndef SL_STATS_SHM_H
+#define SL_STATS_SHM_H
+
+/*
+ * The region is a plain POSIX shared-memory file, /dev/shm/sluice.<instance>.stats,
+ * so readers (sluicectl, sluice-control, a test script) need no DPDK.
+ *
+ *   +---------------------+ 0
+ *   | struct sl_stats_hdr |  magic, version, geometry, pid, heartbeat
+ *   +---------------------+ names_off
+ *   | names[n_counters]   |  SL_STATS_NAME_LEN each: counter names, then
+ *   | names[n_drops]      |  drop reason names (Prometheus-shaped)
+ *   +---------------------+ ports_off
+ *   | sl_stats_port[n]    |  per port: identity + ethdev stats (main lcore)
+ *   +---------------------+ cores_off
+ *   | sl_stats_core[n]    |  per poll core, core_stride bytes apart
+ *   +---------------------+ total_size
+ *
+ * Ownership: each poll core counts into its own private cache-aligned array
+ * and copies it into its sl_stats_core block every stats_interval_ms, under a
+ * sequence count (odd while writing). Readers retry on a changed or odd count.
+ * Copying, rather than counting in place, keeps readers' loads from pulling
+ * the fast path's hot lines into shared state; it costs ~0.5 KiB of stores per
+ * core per interval. The main lcore writes the header heartbeat and ports.
+ *
+ * The names travel in the region so a reader built from another revision
+ * still prints every counter; SL_STATS_VERSION changes only when the structs
+ * below change shape.
+ */
+
+#include <stdint.h>
+
+#define SL_STATS_MAGIC    0x535441545345554cULL /* "LUESTATS" little-endian */
+#define SL_STATS_VERSION  1
+#define SL_STATS_NAME_LEN 64
+
+/*
+ * Per-core counters: X(ENUM, prometheus_name, help). Names follow STYLE rule 9;
+ * the enum is SL_CTR_<ENUM>.
+ */
+#define SL_CORE_COUNTERS(X)                                                                        \
+	X(RX_PACKETS, "sluice_rx_packets_total", "packets received from the port")                 \
+	X(RX_BYTES, "sluice_rx_bytes_total", "bytes received, Ethernet header included")           \
+	X(TX_PACKETS, "sluice_tx_packets_total", "packets handed to the port")                     \
+	X(TX_BYTES, "sluice_tx_bytes_total", "bytes handed to the port")                           \
+	X(RX_BURSTS, "sluice_rx_bursts_total", "non-empty receive bursts")                         \
+	X(LOOPS, "sluice_core_loops_total", "poll loop iterations")                                \
+	X(BUSY_CYCLES, "sluice_core_busy_cycles_total", "TSC cycles in iterations that had work")  \
+	X(IDLE_CYCLES, "sluice_core_idle_cycles_total", "TSC cycles in empty iterations")          \
+	X(ARP_REQUESTS_IN, "sluice_arp_requests_received_total", "ARP requests for our address")   \
+	X(ARP_REPLIES_IN, "sluice_arp_replies_received_total", "ARP replies received")             \
+	X(ARP_REPLIES_OUT, "sluice_arp_replies_sent_total", "ARP replies sent")                    \
+	X(ARP_GRATUITOUS_OUT, "sluice_arp_gratuitous_sent_total", "gratuitous ARPs sent")          \
+	X(ARP_LEARNED, "sluice_arp_entries_learned_total", "ARP cache insertions and refreshes")   \
+	X(ARP_EVICTED, "sluice_arp_entries_evicted_total", "ARP entries replaced while valid")     \
+	X(IPV4_IN, "sluice_ipv4_packets_received_total", "valid IPv4 packets for us")              \
+	X(ICMP_ECHO_IN, "sluice_icmp_echo_requests_received_total", "ICMP echo requests")          \
+	X(ICMP_ECHO_OUT, "sluice_icmp_echo_replies_sent_total", "ICMP echo replies sent")          \
+	X(TCP_CONNS, "sluice_tcp_connections", "gauge: connections in the table now")              \
+	X(TCP_OOO_HELD, "sluice_tcp_out_of_order_held", "gauge: segments in out-of-order queues")  \
+	X(TIMERS, "sluice_timers_pending", "gauge: timers armed on the core's wheel")              \
+	X(TCP_RX_SEGMENTS, "sluice_tcp_segments_received_total", "TCP segments received")          \
+	X(TCP_TX_SEGMENTS, "sluice_tcp_segments_sent_total", "TCP segments sent")                  \
+	X(TCP_RX_BYTES, "sluice_tcp_payload_bytes_received_total", "in-order payload to apps")     \
+	X(TCP_SYN_IN, "sluice_tcp_syns_received_total", "SYNs to a listener")                      \
+	X(TCP_OPENED, "sluice_tcp_connections_opened_total", "handshakes completed")               \
+	X(TCP_CLOSED, "sluice_tcp_connections_closed_total", "orderly closes (FIN both ways)")     \
+	X(TCP_RESET_IN, "sluice_tcp_connections_reset_total", "connections reset by the peer")     \
+	X(TCP_ABORTED, "sluice_tcp_connections_aborted_total", "connections we aborted (RST)")     \
+	X(TCP_TIMEOUTS, "sluice_tcp_connections_timed_out_total", "retransmission/idle timeouts")  \
+	X(TCP_REFUSED, "sluice_tcp_connections_refused_total", "handshakes the app refused")       \
+	X(TCP_RST_OUT, "sluice_tcp_resets_sent_total", "RST segments sent")                        \
+	X(TCP_RETRANSMITS, "sluice_tcp_retransmits_total", "segments sent again")                  \
+	X(TCP_FAST_RETRANSMITS, "sluice_tcp_fast_retransmits_total", "after 3 duplicate ACKs")     \
+	X(TCP_DUP_ACKS, "sluice_tcp_duplicate_acks_received_total", "duplicate ACKs received")     \
+	X(TCP_OOO_SEGMENTS, "sluice_tcp_out_of_order_segments_total", "segments queued ahead")     \
+	X(TCP_DUP_BYTES, "sluice_tcp_duplicate_bytes_total", "payload bytes received twice")       \
+	X(TCP_SYNCOOKIES_SENT, "sluice_tcp_syncookies_sent_total", "SYN-ACKs carrying a cookie")   \
+	X(TCP_SYNCOOKIES_OK, "sluice_tcp_syncookies_validated_total", "cookie ACKs accepted")      \
+	X(TCP_SYNCOOKIES_BAD, "sluice_tcp_syncookies_failed_total", "ACKs with a bad cookie")      \
+	X(TCP_ZERO_WINDOW, "sluice_tcp_zero_window_total", "times we advertised a zero window")    \
+	X(TCP_WINDOW_UPDATES, "sluice_tcp_window_updates_sent_total", "window reopened to a peer") \
+	X(TCP_WINDOW_PROBES, "sluice_tcp_window_probes_sent_total", "persist probes sent")         \
+	X(TCP_CHALLENGE_ACKS, "sluice_tcp_challenge_acks_sent_total", "RFC 5961 challenge ACKs")   \
+	X(IMPAIR_RX_DROPPED, "sluice_impair_rx_dropped_total", "shim: received packets dropped")   \
+	X(IMPAIR_RX_DUPLICATED, "sluice_impair_rx_duplicated_total", "shim: received duplicated")  \
+	X(IMPAIR_RX_REORDERED, "sluice_impair_rx_reordered_total", "shim: received held back")     \
+	X(IMPAIR_RX_CORRUPTED, "sluice_impair_rx_corrupted_total", "shim: received bit-flipped")   \
+	X(IMPAIR_TX_DROPPED, "sluice_impair_tx_dropped_total", "shim: sent packets dropped")       \
+	X(IMPAIR_TX_DUPLICATED, "sluice_impair_tx_duplicated_total", "shim: sent duplicated")      \
+	X(IMPAIR_TX_REORDERED, "sluice_impair_tx_reordered_total", "shim: sent held back")         \
+	X(IMPAIR_TX_CORRUPTED, "sluice_impair_tx_corrupted_total", "shim: sent bit-flipped")
+
+/*
+ * Drop reasons: X(ENUM, reason label, help). Exported as
+ * sluice_dropped_packets_total{reason="<label>"}; the enum is SL_DROP_<ENUM>.
+ */
+#define SL_DROP_REASONS(X)                                                                         \
+	X(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")                 \
+	X(ETH_NOT_FOR_US, "eth_not_for_us", "destination MAC neither ours, broadcast nor multicast") \
+	X(ETH_UNKNOWN_TYPE, "eth_unknown_type", "ethertype neither IPv4 nor ARP")                  \
+	X(ETH_VLAN, "eth_vlan", "VLAN-tagged frame (VLANs are not configured)")                    \
+	X(ARP_TRUNCATED, "arp_truncated", "ARP packet shorter than Ethernet/IPv4 ARP")             \
+	X(ARP_UNSUPPORTED, "arp_unsupported", "ARP hardware or protocol type not Ethernet/IPv4")   \
+	X(ARP_BAD_OPCODE, "arp_bad_opcode", "ARP opcode neither request nor reply")                \
+	X(ARP_NOT_FOR_US, "arp_not_for_us", "ARP request for an address that is not ours")         \
+	X(ARP_BAD_SENDER, "arp_bad_sender", "ARP sender address broadcast, multicast or zero MAC") \
+	X(IPV4_TRUNCATED, "ipv4_truncated", "shorter than an IPv4 header or its total length")     \
+	X(IPV4_BAD_VERSION, "ipv4_bad_version", "IP version field is not 4")                       \
+	X(IPV4_BAD_HLEN, "ipv4_bad_header_length", "IHL below 5 or past the packet")               \
+	X(IPV4_BAD_LEN, "ipv4_bad_total_length", "total length below the header length")           \
+	X(IPV4_BAD_CSUM, "ipv4_bad_checksum", "IPv4 header checksum wrong")                        \
+	X(IPV4_FRAGMENT, "ipv4_fragment", "IPv4 fragment (reassembly is not supported)")           \
+	X(IPV4_NOT_FOR_US, "ipv4_not_for_us", "destination address is not ours")                   \
+	X(IPV4_BAD_SRC, "ipv4_bad_source", "source address multicast, broadcast, zero or ours")    \
+	X(IPV4_UNKNOWN_PROTO, "ipv4_unknown_protocol", "IP protocol with no handler")              \
+	X(ICMP_TRUNCATED, "icmp_truncated", "ICMP message shorter than its header")                \
+	X(ICMP_BAD_CSUM, "icmp_bad_checksum", "ICMP checksum wrong")                               \
+	X(ICMP_UNHANDLED, "icmp_unhandled_type", "ICMP type other than echo request")              \
+	X(TX_FULL, "tx_queue_full", "transmit queue full: packet freed unsent")                    \
+	X(TCP_TRUNCATED, "tcp_truncated", "shorter than a TCP header")                             \
+	X(TCP_BAD_OFFSET, "tcp_bad_data_offset", "data offset below 5 words or past the segment")  \
+	X(TCP_BAD_CSUM, "tcp_bad_checksum", "TCP checksum wrong")                                  \
+	X(TCP_NO_LISTENER, "tcp_no_listener", "segment to a port nobody listens on (RST sent)")    \
+	X(TCP_NO_CONN, "tcp_no_connection", "non-SYN segment for no connection")                  \
+	X(TCP_TABLE_FULL, "tcp_table_full", "SYN refused: connection table full (RST sent)")       \
+	X(TCP_SYN_QUEUE_FULL, "tcp_syn_queue_full", "SYN dropped: queue full, cookies disabled")   \
+	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window", "segment outside the receive window")            \
+	X(TCP_WINDOW_FULL, "tcp_window_full", "data while our window is zero")                     \
+	X(TCP_PAWS, "tcp_paws", "old timestamp (RFC 7323 PAWS)")                                   \
+	X(TCP_BAD_RST, "tcp_bad_rst", "RST not exactly at the expected sequence")                  \
+	X(TCP_BAD_FLAGS, "tcp_bad_flags", "SYN on a live connection, or no ACK")                   \
+	X(TCP_BAD_ACK, "tcp_bad_ack", "ACK outside what we sent")                                  \
+	X(TCP_OOO_FULL, "tcp_ooo_full", "out-of-order queue or core budget full")                  \
+	X(TCP_RCVBUF_FULL, "tcp_rcvbuf_full", "too many segments held for the app")                \
+	X(TCP_NO_MBUF, "tcp_no_mbuf", "mempool empty while building a segment")                    \
+	X(IMPAIR, "impair", "dropped on purpose by the impairment shim")
+
+#define SL_X_ENUM_CTR(e, name, help) SL_CTR_##e,
+enum sl_ctr { SL_CORE_COUNTERS(SL_X_ENUM_CTR) SL_CTR_MAX };
+#undef SL_X_ENUM_CTR
+
+#define SL_X_ENUM_DROP(e, name, help) SL_DROP_##e,
+enum sl_drop { SL_DROP_REASONS(SL_X_ENUM_DROP) SL_DROP_MAX };
+#undef SL_X_ENUM_DROP
+
+enum sl_stats_state {
+	SL_STATS_STARTING = 1,
+	SL_STATS_RUNNING = 2,
+	SL_STATS_STOPPING = 3,
+};
+
+struct sl_stats_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;
+	uint64_t total_size;
+	uint32_t n_counters;
+	uint32_t n_drops;
+	uint32_t n_cores;
+	uint32_t core_stride;
+	uint32_t n_ports;
+	uint32_t names_off;
+	uint32_t ports_off;
+	uint32_t cores_off;
+	int32_t pid;
+	uint32_t state;         /* enum sl_stats_state */
+	uint64_t tsc_hz;
+	uint64_t start_unix_ns; /* CLOCK_REALTIME at start */
+	uint64_t heartbeat_ns;  /* CLOCK_REALTIME, written every stats interval by the main lcore */
+	char instance[32];
+	uint32_t huge;          /* 1 if running on hugepages, 0 with --no-huge */
+	uint32_t reserved0;
+	uint64_t mbufs_total;   /* packet pool size */
+	uint64_t mbufs_in_use;  /* allocated (RX rings, queues, held by TCP/apps), main lcore */
+	uint32_t reserved[2];
+};
+
+struct sl_stats_port {
+	char name[32];
+	char kind[16];
+	uint8_t mac[6];
+	uint8_t ipv4_prefix;
+	uint8_t link_up;
+	uint32_t ipv4; /* network byte order */
+	uint16_t port_id;
+	uint16_t n_queues;
+	uint32_t link_speed_mbps;
+	/* rte_eth_stats as last read by the main lcore */
+	uint64_t ipackets;
+	uint64_t opackets;
+	uint64_t ibytes;
+	uint64_t obytes;
+	uint64_t imissed;
+	uint64_t ierrors;
+	uint64_t oerrors;
+	uint64_t rx_nombuf;
+};
+
+struct sl_stats_core {
+	uint64_t seq; /* odd while the owner writes */
+	uint32_t lcore_id;
+	uint32_t core_idx;
+	uint64_t publish_tsc;
+	uint64_t counters[SL_CTR_MAX];
+	uint64_t drops[SL_DROP_MAX];
+};
+
+#endif /* SL_STATS_SHM_H */
