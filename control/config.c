@@ -118,6 +118,7 @@ static const char cs_name[] = "A-Za-z0-9_-";        /* names that become file an
 static const char cs_ifname[] = "A-Za-z0-9_.-";     /* kernel interface and netns names */
 static const char cs_pci[] = "0-9a-fA-F:.";         /* domain:bus:dev.fn */
 static const char cs_args[] = "A-Za-z0-9_.,:/+=@-"; /* paths and devargs: no space, no quote */
+static const char cs_path[] = "A-Za-z0-9_./~-";     /* HTTP paths */
 
 /* The tables read best as rows, one key to a row. */
 /* clang-format off */
@@ -285,6 +286,41 @@ static const struct key keys[] = {
 	  .target = "dataplane", CFG(tcp.synack_retries),
 	  .desc = "SYN-ACK retransmissions before a half-open connection is dropped." },
 
+	/* http: the OTLP/HTTP server on the poll cores */
+	{ .name = "http.port", .type = T_INT, .def = "4318", .min = 0, .max = 65535,
+	  .target = "dataplane", CFG(http.port),
+	  .desc = "OTLP/HTTP listening port on every port's address; 0 turns it off." },
+	{ .name = "http.max_body_bytes", .type = T_INT, .def = "20971520", .min = 1024,
+	  .max = 268435456, .target = "dataplane", CFG(http.max_body_bytes),
+	  .desc = "Largest request body, on the wire and after decompression (413 beyond)." },
+	{ .name = "http.max_header_bytes", .type = T_INT, .def = "8192", .min = 256,
+	  .max = 65536, .target = "dataplane", CFG(http.max_header_bytes),
+	  .desc = "Largest request head (431 beyond)." },
+	{ .name = "http.max_headers", .type = T_INT, .def = "64", .min = 4, .max = 1024,
+	  .target = "dataplane", CFG(http.max_headers),
+	  .desc = "Most header fields in a request (431 beyond)." },
+	{ .name = "http.header_timeout_ms", .type = T_INT, .def = "10000", .min = 100,
+	  .max = 600000, .target = "dataplane", CFG(http.header_timeout_ms),
+	  .desc = "From a request's first byte to the end of its head (408 and close)." },
+	{ .name = "http.body_timeout_ms", .type = T_INT, .def = "30000", .min = 100,
+	  .max = 3600000, .target = "dataplane", CFG(http.body_timeout_ms),
+	  .desc = "From the end of the head to the end of the body (408 and close)." },
+	{ .name = "http.body_chunks", .type = T_INT, .def = "4096", .min = 16, .max = 1048576,
+	  .target = "dataplane", CFG(http.body_chunks),
+	  .desc = "Per core: chunks of 62 body slices for requests being received." },
+	{ .name = "http.max_resources", .type = T_INT, .def = "4096", .min = 1, .max = 1048576,
+	  .target = "dataplane", CFG(http.max_resources),
+	  .desc = "Most Resource entries in one request (400 beyond)." },
+	{ .name = "http.path_traces", .type = T_STR, .def = "/v1/traces", .charset = cs_path,
+	  .flags = F_ABSPATH, .target = "dataplane", CFG(http.path_traces),
+	  .desc = "Path of trace exports." },
+	{ .name = "http.path_metrics", .type = T_STR, .def = "/v1/metrics", .charset = cs_path,
+	  .flags = F_ABSPATH, .target = "dataplane", CFG(http.path_metrics),
+	  .desc = "Path of metric exports." },
+	{ .name = "http.path_logs", .type = T_STR, .def = "/v1/logs", .charset = cs_path,
+	  .flags = F_ABSPATH, .target = "dataplane", CFG(http.path_logs),
+	  .desc = "Path of log exports." },
+
 	/* impair: the test-only impairment shim between port and stages */
 	{ .name = "impair.enabled", .type = T_BOOL, .def = "false", .target = "dataplane",
 	  CFG(impair.enabled), .desc = "Turn the impairment shim on (tests and demos only)." },
@@ -315,6 +351,9 @@ static const struct key keys[] = {
 	{ .name = "test.tcp_discard_port", .type = T_INT, .def = "0", .min = 0, .max = 65535,
 	  .target = "dataplane", CFG(test.tcp_discard_port),
 	  .desc = "TCP discard listener port that answers a CRC-32 (tests only); 0 is off." },
+	{ .name = "test.http_pressure", .type = T_BOOL, .def = "false", .target = "dataplane",
+	  CFG(test.http_pressure),
+	  .desc = "Answer every OTLP request 503 as if under backpressure (tests only)." },
 };
 
 /* clang-format on */
@@ -322,7 +361,8 @@ static const struct key keys[] = {
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* Top-level sections, in the order the docs list them. */
-static const char *const sections[] = {"dataplane", "ports", "demo", "tcp", "impair", "test"};
+static const char *const sections[] = {"dataplane", "ports", "demo", "tcp", "http", "impair",
+					"test"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 struct parse {

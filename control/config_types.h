@@ -127,10 +127,26 @@ struct sl_impair_conf {
 	struct sl_impair_dir_conf tx;
 };
 
-/* Test-only listeners (section test:); 0 = off. Never enable them in production. */
+/* OTLP/HTTP server (section http:). */
+struct sl_http_conf {
+	uint16_t port;               /* 0: no OTLP/HTTP listener */
+	uint32_t max_body_bytes;     /* request body, on the wire and after decompression */
+	uint32_t max_header_bytes;
+	uint32_t max_headers;
+	uint32_t header_timeout_ms;  /* first byte of a request to the end of its head */
+	uint32_t body_timeout_ms;    /* end of the head to the end of the body */
+	uint32_t body_chunks;        /* per core: body slice chunks (62 slices each) */
+	uint32_t max_resources;      /* Resource* entries per request */
+	char path_traces[64];
+	char path_metrics[64];
+	char path_logs[64];
+};
+
+/* Test-only listeners and hooks (section test:); 0 = off. Never enable them in production. */
 struct sl_test_conf {
 	uint16_t tcp_echo_port;
 	uint16_t tcp_discard_port;
+	bool http_pressure; /* answer every OTLP request as if under backpressure (503) */
 };
 
 struct sl_config {
@@ -140,6 +156,7 @@ struct sl_config {
 	uint16_t n_ports;
 	struct sl_demo_conf demo;
 	struct sl_tcp_conf tcp;
+	struct sl_http_conf http;
 	struct sl_impair_conf impair;
 	struct sl_test_conf test;
 };

@@ -84,6 +84,38 @@
 	X(TCP_WINDOW_UPDATES, "sluice_tcp_window_updates_sent_total", "window reopened to a peer") \
 	X(TCP_WINDOW_PROBES, "sluice_tcp_window_probes_sent_total", "persist probes sent")         \
 	X(TCP_CHALLENGE_ACKS, "sluice_tcp_challenge_acks_sent_total", "RFC 5961 challenge ACKs")   \
+	X(HTTP_REQUESTS, "sluice_http_requests_total", "HTTP requests whose head was parsed")             \
+	X(HTTP_PARSE_ERRORS, "sluice_http_parse_errors_total", "requests rejected by the HTTP parser")    \
+	X(HTTP_TIMEOUTS, "sluice_http_timeouts_total", "head or body read timeouts (408)")                \
+	X(HTTP_CONTINUE, "sluice_http_continue_sent_total", "100 Continue interim responses")             \
+	X(HTTP_BODY_OVERFLOW, "sluice_http_body_slices_exhausted_total", "body slice pool ran out (503)") \
+	X(HTTP_GZIP, "sluice_http_gzip_requests_total", "requests with Content-Encoding gzip")            \
+	X(HTTP_DEFLATE, "sluice_http_deflate_requests_total", "requests with Content-Encoding deflate")   \
+	X(HTTP_ZSTD, "sluice_http_zstd_requests_total", "requests with Content-Encoding zstd")            \
+	X(HTTP_JSON, "sluice_http_json_requests_total", "OTLP/JSON requests transcoded")                  \
+	X(HTTP_200, "sluice_http_responses_200_total", "responses with status 200")                       \
+	X(HTTP_400, "sluice_http_responses_400_total", "responses with status 400")                       \
+	X(HTTP_404, "sluice_http_responses_404_total", "responses with status 404")                       \
+	X(HTTP_405, "sluice_http_responses_405_total", "responses with status 405")                       \
+	X(HTTP_408, "sluice_http_responses_408_total", "responses with status 408")                       \
+	X(HTTP_413, "sluice_http_responses_413_total", "responses with status 413")                       \
+	X(HTTP_414, "sluice_http_responses_414_total", "responses with status 414")                       \
+	X(HTTP_415, "sluice_http_responses_415_total", "responses with status 415")                       \
+	X(HTTP_429, "sluice_http_responses_429_total", "responses with status 429")                       \
+	X(HTTP_431, "sluice_http_responses_431_total", "responses with status 431")                       \
+	X(HTTP_500, "sluice_http_responses_500_total", "responses with status 500")                       \
+	X(HTTP_501, "sluice_http_responses_501_total", "responses with status 501")                       \
+	X(HTTP_503, "sluice_http_responses_503_total", "responses with status 503")                       \
+	X(HTTP_505, "sluice_http_responses_505_total", "responses with status 505")                       \
+	X(OTLP_TRACES_REQ, "sluice_otlp_trace_requests_total", "valid trace export requests")             \
+	X(OTLP_METRICS_REQ, "sluice_otlp_metric_requests_total", "valid metric export requests")          \
+	X(OTLP_LOGS_REQ, "sluice_otlp_log_requests_total", "valid log export requests")                   \
+	X(OTLP_SPANS, "sluice_otlp_spans_received_total", "spans in valid requests")                      \
+	X(OTLP_POINTS, "sluice_otlp_data_points_received_total", "metric data points in valid requests")  \
+	X(OTLP_LOGS, "sluice_otlp_log_records_received_total", "log records in valid requests")           \
+	X(OTLP_RESOURCES, "sluice_otlp_resources_received_total", "Resource entries in valid requests")   \
+	X(OTLP_BYTES, "sluice_otlp_bytes_received_total", "protobuf bytes of valid requests")             \
+	X(OTLP_INVALID, "sluice_otlp_invalid_requests_total", "bodies that are not valid OTLP (400)")     \
 	X(IMPAIR_RX_DROPPED, "sluice_impair_rx_dropped_total", "shim: received packets dropped")   \
 	X(IMPAIR_RX_DUPLICATED, "sluice_impair_rx_duplicated_total", "shim: received duplicated")  \
 	X(IMPAIR_RX_REORDERED, "sluice_impair_rx_reordered_total", "shim: received held back")     \

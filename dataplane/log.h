@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Logging for the dataplane's slow paths through DPDK's rte_log (never on a poll core's fast path). */
+/* Logging for the dataplane's slow paths through rte_log (never on a poll core's fast path). */
 #ifndef SL_LOG_H
 #define SL_LOG_H
 

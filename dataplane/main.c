@@ -24,6 +24,7 @@
 #include "log.h"
 #include "net/tcp.h"
 #include "net/tcp_testapp.h"
+#include "proto/otlp_http.h"
 #include "port.h"
 #include "stats_map.h"
 
@@ -39,6 +40,7 @@ static struct sl_core *cores[SL_MAX_POLL];
 /* Per poll core, allocated on its socket beside the core: TCP, test apps, impairment shim. */
 static struct sl_tcp_core *tcps[SL_MAX_POLL];
 static struct sl_testapp *testapps[SL_MAX_POLL];
+static struct sl_http_core *https[SL_MAX_POLL];
 static struct sl_impair *impairs[SL_MAX_POLL];
 static struct sl_tcp_syncookie_key cookie_key;
 static struct sl_stats_map stats;
@@ -276,6 +278,13 @@ setup_cores(void)
 		if (rc < 0)
 			return rc;
 		c->tcp = tcps[i];
+		https[i] = rte_zmalloc_socket("sl_http_core", sizeof(*https[i]), RTE_CACHE_LINE_SIZE,
+					      socket);
+		if (https[i] == NULL)
+			return -ENOMEM;
+		rc = sl_http_core_init(https[i], tcps[i], &cfg.http, cfg.test.http_pressure, socket);
+		if (rc < 0)
+			return rc;
 		if (cfg.test.tcp_echo_port != 0 || cfg.test.tcp_discard_port != 0) {
 			testapps[i] = rte_zmalloc_socket("sl_testapp", sizeof(*testapps[i]),
 							 RTE_CACHE_LINE_SIZE, socket);
@@ -344,6 +353,9 @@ teardown(void)
 	for (p = 0; p < cfg.n_ports; p++)
 		sl_port_teardown(&ports[p]);
 	for (i = 0; i < SL_MAX_POLL; i++) {
+		sl_http_core_fini(https[i]);
+		rte_free(https[i]);
+		https[i] = NULL;
 		sl_testapp_fini(testapps[i]);
 		rte_free(testapps[i]);
 		testapps[i] = NULL;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Zero-copy byte ranges: mbuf slices (what TCP hands up) and plain fragments (what parsers walk). */
+/* Zero-copy byte ranges: mbuf slices (what TCP hands up) and fragments (what parsers walk). */
 #ifndef SL_SLICE_H
 #define SL_SLICE_H
 

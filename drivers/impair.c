@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The test-only impairment shim: seeded loss, duplication, reordering and bit flips on RX and TX. */
+/* The test-only impairment shim: seeded loss, duplication, reordering and bit flips. */
 #include <string.h>
 
 #include <rte_ether.h>

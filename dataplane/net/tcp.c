@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Per-core userspace TCP, server side: RFC 9293 with 7323 (WS, TS), 2018 (SACK), 6298, 5681, 5961. */
+/* Per-core userspace TCP, server side: RFC 9293 with 7323, 2018, 6298, 5681, 6582 and 5961. */
 
 /*
  * Design
@@ -151,7 +151,8 @@ rcv_window(struct sl_tcp_conn *c)
 	uint32_t mss = c->tc->conf->mss;
 
 	step = c->tc->conf->rcv_buf / 2 < mss ? c->tc->conf->rcv_buf / 2 : mss;
-	if (sl_tcp_seq_gt(edge, c->rcv_adv) && (edge - c->rcv_adv >= step || space == c->tc->conf->rcv_buf))
+	if (sl_tcp_seq_gt(edge, c->rcv_adv) &&
+	    (edge - c->rcv_adv >= step || space == c->tc->conf->rcv_buf))
 		c->rcv_adv = edge;
 	if (sl_tcp_seq_lt(c->rcv_adv, c->rcv_nxt))
 		c->rcv_adv = c->rcv_nxt;
@@ -280,8 +281,17 @@ conn_opts(struct sl_tcp_conn *c, uint8_t *o, bool with_sack)
 	}
 	if (with_sack && c->sack_ok && !sl_tcp_ooo_empty(&c->ooo)) {
 		struct sl_tcp_sack_block b[SL_TCP_SACK_MAX_BLOCKS];
-		unsigned k, nb = sl_tcp_ooo_sack(&c->ooo, b, c->ts_ok ? 3 : 4);
+		unsigned k, j, nb = sl_tcp_ooo_sack(&c->ooo, b, SL_TCP_SACK_MAX_BLOCKS);
 
+		/*
+		 * Only blocks above rcv_nxt: an app sending from its data callback
+		 * runs before the queue drops what that segment covered, and a
+		 * block at or below the ACK would read as a D-SACK (RFC 2883).
+		 */
+		for (k = 0, j = 0; k < nb; k++)
+			if (sl_tcp_seq_gt(b[k].start, c->rcv_nxt))
+				b[j++] = b[k];
+		nb = j < (c->ts_ok ? 3u : 4u) ? j : (c->ts_ok ? 3u : 4u);
 		if (nb != 0) {
 			o[n++] = OPT_NOP;
 			o[n++] = OPT_NOP;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Types of the per-core userspace TCP: configuration, connection, per-core context, app callbacks. */
+/* Types of the per-core userspace TCP: connection, per-core context, app callbacks. */
 #ifndef SL_TCP_TYPES_H
 #define SL_TCP_TYPES_H
 

@@ -16,17 +16,17 @@
  *           one fragment)                                       v
  *   in[] --libdeflate--> out[0..out_cap)  <--ZSTD_decompressStream
  *
- * Memory is fixed at create: libdeflate's decompressor (~10 KiB), a static
- * zstd context (ZSTD_initStaticDCtx, ~160 KiB: the context plus one 128 KiB
+ * Memory is fixed at create: libdeflate's decompressor (11 KiB), a static
+ * zstd context (ZSTD_initStaticDCtx, 222 KiB: the context plus one 128 KiB
  * block of input staging) and the gather buffer in[in_cap]. Nothing on the
  * request path allocates: libdeflate never does while decompressing, and a
  * static zstd context cannot (it fails with memory_allocation instead).
  *
  * The copy of the compressed body into in[] is accepted by the design:
  * libdeflate only decompresses whole buffers. It costs a memcpy of the
- * compressed bytes (about a tenth of the output for OTLP protobuf), is
- * skipped when the body is one fragment, and buys libdeflate's speed (see
- * docs/compression.md for the measured comparison with zlib and ISA-L).
+ * compressed bytes (a third of the output for OTLP traces with random ids),
+ * is skipped when the body is one fragment, and buys libdeflate's speed
+ * (docs/compression.md has the measured comparison with zlib and ISA-L).
  *
  * zstd decodes with ZSTD_d_stableOutBuffer: it writes straight into out[]
  * and uses it as its window, so it keeps no window buffer of its own. The
@@ -49,10 +49,12 @@
  * the pre-1.0 formats libzstd can still read are refused: they need memory
  * allocated while decoding).
  *
- * Rejected alternatives: zlib/ISA-L streaming inflate would avoid the gather
- * copy but are slower per byte than libdeflate (measured, docs/compression.md);
- * a dynamic zstd context reallocates its buffers when frames change size
- * (and shrinks them after 128 oversized uses): an allocation on a poll core.
+ * Rejected alternatives: zlib or ISA-L streaming inflate would avoid the
+ * gather copy, but on OTLP trace bodies gather + libdeflate is 18-28% faster
+ * than ISA-L streamed and 1.4-2.2x faster than zlib (perf/decompress_bench,
+ * numbers and command in docs/compression.md); a dynamic zstd context
+ * reallocates its buffers when frames change size (and shrinks them after
+ * 128 oversized uses): an allocation on a poll core.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -169,6 +171,8 @@ sl_decomp_reason(const struct sl_decomp *d)
 	return d->reason;
 }
 
+static const char too_big[] = "decompressed body larger than the limit";
+
 static int
 fail(struct sl_decomp *d, int err, const char *reason)
 {
@@ -216,7 +220,7 @@ run_gzip(struct sl_decomp *d, const uint8_t *in, size_t in_len, uint8_t *out, si
 		r = libdeflate_gzip_decompress_ex(d->ld, in + pos, in_len - pos, out + got,
 						  out_cap - got, &used_in, &used_out);
 		if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
-			return fail(d, -EFBIG, "decompressed body larger than the limit");
+			return fail(d, -EFBIG, too_big);
 		if (r != LIBDEFLATE_SUCCESS)
 			return fail(d, -EBADMSG,
 				    pos == 0 ? "corrupt or truncated gzip"
@@ -246,7 +250,7 @@ run_deflate(struct sl_decomp *d, const uint8_t *in, size_t in_len, uint8_t *out,
 		r = libdeflate_zlib_decompress_ex(d->ld, in, in_len, out, out_cap, &used_in,
 						  &used_out);
 		if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
-			return fail(d, -EFBIG, "decompressed body larger than the limit");
+			return fail(d, -EFBIG, too_big);
 		if (r == LIBDEFLATE_SUCCESS) {
 			if (used_in != in_len)
 				return fail(d, -EBADMSG, "data after the zlib stream");
@@ -257,7 +261,7 @@ run_deflate(struct sl_decomp *d, const uint8_t *in, size_t in_len, uint8_t *out,
 	}
 	r = libdeflate_deflate_decompress_ex(d->ld, in, in_len, out, out_cap, &used_in, &used_out);
 	if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
-		return fail(d, -EFBIG, "decompressed body larger than the limit");
+		return fail(d, -EFBIG, too_big);
 	if (r != LIBDEFLATE_SUCCESS)
 		return fail(d, -EBADMSG, "corrupt or truncated deflate");
 	if (used_in != in_len)
@@ -271,7 +275,7 @@ zstd_error(struct sl_decomp *d, size_t r)
 {
 	switch (ZSTD_getErrorCode(r)) {
 	case ZSTD_error_dstSize_tooSmall:
-		return fail(d, -EFBIG, "decompressed body larger than the limit");
+		return fail(d, -EFBIG, too_big);
 	case ZSTD_error_frameParameter_windowTooLarge:
 		return fail(d, -EFBIG, "zstd window larger than the limit");
 	case ZSTD_error_memory_allocation:
@@ -368,7 +372,7 @@ run_zstd(struct sl_decomp *d, const struct sl_iov *frags, unsigned n, uint8_t *o
 			if (ib.pos == in0 && ob.pos == out0) {
 				/* stable output: no progress only when it is full */
 				if (ob.pos == ob.size)
-					return fail(d, -EFBIG, "decompressed body larger than the limit");
+					return fail(d, -EFBIG, too_big);
 				return fail(d, -EBADMSG, "zstd decoder made no progress");
 			}
 		}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Bounded decompression of a request body (gzip, deflate, zstd) from fragments into a fixed buffer. */
+/* Bounded decompression of a request body (gzip, deflate, zstd) from fragments into a buffer. */
 #ifndef SL_DECOMPRESS_H
 #define SL_DECOMPRESS_H
 

@@ -29,22 +29,24 @@
  *   without any other bounds check.
  *
  * The schema is data: schema[message][field number] gives the wire types the
- * field takes on the fast path, the message type to push for a sub-message,
- * a per-frame counter slot (for the [i] of error paths) and an "op" for the
- * few fields that need more than skip-or-push (entries, metric data arms,
- * packed scalars, resource attributes). The loop is a switch on the wire
- * type; there is no recursion and no call through a pointer.
+ * field takes, the message type to push for a sub-message, a per-frame
+ * counter slot (for the [i] of error paths) and an "op" for the few fields
+ * that need more than skip-or-push (entries, metric data arms, packed
+ * scalars, resource attributes). Three layers read it: the fast path
+ * (tagtab, below), the generic path (one field by schema[], inside [p, lim))
+ * and the slow path (byte at a time across fragment ends). The loop is a
+ * switch; there is no recursion and no call through a pointer.
  *
  * Invariants:
  *  - p <= lim <= fe, and ABS(lim) <= top->end <= ... <= frames[0].end.
  *  - Every length is checked against the end of its enclosing message before
  *    anything moves past it; so reads stay inside the body even for lying
  *    lengths, and frames nest: a child never ends after its parent.
- *  - The fast path decodes only bytes below lim; anything that would cross
- *    lim goes to the slow path, which reads byte by byte across fragments and
- *    reaches the same verdict. Results, error offsets and messages therefore
- *    do not depend on how the body is cut into fragments (the unit tests cut
- *    the goldens at every byte to check this).
+ *  - The fast and generic paths decode only bytes below lim; anything that
+ *    would cross lim goes to the slow path, which reads byte by byte across
+ *    fragments and reaches the same verdict. Results, error offsets and
+ *    messages therefore do not depend on how the body is cut into fragments
+ *    (the unit tests cut the goldens at every byte to check this).
  *  - Errors report the offset of the tag of the offending field (or of the
  *    byte that is wrong when there is no tag) and the field path to it.
  *
@@ -63,38 +65,60 @@
  * counted in full (flagged SL_OTLP_WALK_F_METRIC_MERGED).
  *
  * Ownership: the walker reads the fragments and writes only *res (and the
- * caller's entries array). All state is on the stack (~3 KiB): any number of
- * cores may walk at once; opts may be shared read-only.
+ * caller's entries array). All state is on the stack (3.2 KiB, 6 KiB while
+ * an error message is built; gcc -fstack-usage): any number of cores may
+ * walk at once; opts may be shared read-only. The fast-path tables are
+ * built once, before main, by a constructor (tagtab_init).
  *
  * Rejected alternatives:
  *  - Unpacking with protobuf-c (or upb): allocates per message, copies every
  *    string, and needs a contiguous body (a copy of every request that
- *    straddles mbufs). Measured 20x slower than this walker on the same
- *    request (protobuf-c unpack + free, 100 spans).
+ *    straddles mbufs). Measured ~27x slower than this walker on the same
+ *    request (table below).
  *  - A recursive descent with one function per message: simpler to read but
  *    a call per message and no cheap bound on stack use; the explicit frame
  *    stack bounds it at max_depth frames.
  *  - Linearising straddling fields into a bounce buffer for the fast path:
  *    every read then needs to know which buffer it is in; reading byte by
  *    byte across fragments is only taken at fragment ends (once per mbuf).
- *  - UTF-8 validation of strings: Collector receivers do not do it either,
- *    and it would cost a pass over every string byte (~40% of a span). A
- *    sink that needs it can validate at flush time, off the poll cores.
+ *  - UTF-8 validation of strings (proto3 asks parsers for it): a pass over
+ *    every string byte, most of a span's bytes, for data sluice forwards
+ *    unchanged; protobuf-c does not check either. A sink that needs it can
+ *    validate at flush time, off the poll cores.
  *  - Per-field function pointers (upb style mini tables with handlers): an
  *    indirect call per field costs more than the whole field on this path.
  *
- * Measured (TSC cycles per span, bare walk incl. ranges and service.name,
- * 1 fragment; spans ~250 B with 6 attributes, an event-free span, status):
- *   ninja -C build-h4 perf/walk_bench && build-h4/perf/walk_bench
- *   (gcc 12 -O2, AMD EPYC 9xx4 family 26 under KVM, 2.6 GHz TSC)
- *   see the table at the end of this comment, filled from that run.
+ * The fast path. The loop first looks the tag byte up in
+ * tagtab[type][byte] (built from schema[] at load time) and, when the whole
+ * field lies below lim, skips or pushes it with no other check: most fields
+ * cost one table load and a few compares. Runs of attributes of the common
+ * shape (key, then one scalar or string value) are validated in place by
+ * kv_fast() without pushing frames, and messages without sub-messages
+ * (Status, quantiles) by flat_ok(). Anything else - a field crossing a
+ * fragment or the message end, a multi-byte length over 2 MiB, unknown
+ * fields, wire types the schema does not expect, the ops - goes to the
+ * generic path, which decodes the tag, consults schema[] and reports every
+ * error. The fast path never decides that input is bad; so a body cut into
+ * 1-byte fragments, which never takes it, must walk exactly like the whole
+ * body (unit test and fuzz target check this).
  *
- *   spans/request   cycles/span   (bytes/span ~250)
- *            1          ~see perf/walk_bench.c header
+ * Measured, TSC cycles per span, bare walk with ranges and service.name, best
+ * of 400 rounds, spans of ~258 bytes (ids, name, kind, times, 5 attributes,
+ * status, flags), one resource and scope per request:
  *
- * The numbers live in one place, perf/walk_bench.c's header, updated with
- * the command above; this comment keeps the order of magnitude: about 160
- * cycles per 250-byte span at 100 spans per request, under the 200 target.
+ *   ninja -C build perf/walk_bench && taskset -c 1 build/perf/walk_bench
+ *   (gcc 12.2 -O2, AMD EPYC family 26 model 2 under KVM, TSC 2.596 GHz,
+ *   2 vCPUs shared with other work)
+ *
+ *   spans/request  bytes/span  cycles/span  ns/span  in 1448 B fragments  protobuf-c
+ *               1         400          259      100                  257        2328
+ *              10         271          101       39                  105        1636
+ *             100         258           83       32                   97        2242
+ *            1000         257           81       31                   97        2332
+ *
+ * (protobuf-c: unpack + free of the same body, for scale: ~27x the walk.)
+ * The per-request cost (~180 cycles: setup, the entry, its resource
+ * attributes) dominates requests of one span.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -227,13 +251,15 @@ static const struct fdesc schema[M__COUNT][NF] = {
 	ROW(M_SCOPE_SPANS, [1] = ONCE(M_SCOPE, 2), [2] = ITEMS(M_SPAN), [3] = LEN),
 	ROW(M_SPAN, [1] = LEN, [2] = LEN, [3] = LEN, [4] = LEN, [5] = LEN, [6] = VARINT, [7] = I64,
 	    [8] = I64, [9] = RMSG(M_KEY_VALUE, 1), [10] = VARINT, [11] = RMSG(M_EVENT, 2),
-	    [12] = VARINT, [13] = RMSG(M_LINK, 3), [14] = VARINT, [15] = ONCE(M_STATUS, 4), [16] = I32),
+	    [12] = VARINT, [13] = RMSG(M_LINK, 3), [14] = VARINT, [15] = ONCE(M_STATUS, 4),
+	    [16] = I32),
 	ROW(M_EVENT, [1] = I64, [2] = LEN, [3] = RMSG(M_KEY_VALUE, 1), [4] = VARINT),
 	ROW(M_LINK, [1] = LEN, [2] = LEN, [3] = LEN, [4] = RMSG(M_KEY_VALUE, 1), [5] = VARINT,
 	    [6] = I32),
 	ROW(M_STATUS, [2] = LEN, [3] = VARINT),
 
-	ROW(M_RESOURCE_METRICS, [1] = ONCE(M_RESOURCE, 2), [2] = RMSG(M_SCOPE_METRICS, 1), [3] = LEN),
+	ROW(M_RESOURCE_METRICS, [1] = ONCE(M_RESOURCE, 2), [2] = RMSG(M_SCOPE_METRICS, 1),
+	    [3] = LEN),
 	ROW(M_SCOPE_METRICS, [1] = ONCE(M_SCOPE, 2), [2] = RMSG(M_METRIC, 1), [3] = LEN),
 	ROW(M_METRIC, [1] = LEN, [2] = LEN, [3] = LEN, [5] = OP(OP_ARM, W_LEN, M_GAUGE, 0),
 	    [7] = OP(OP_ARM, W_LEN, M_SUM, 0), [9] = OP(OP_ARM, W_LEN, M_HISTOGRAM, 0),
@@ -277,7 +303,8 @@ static const struct fdesc schema[M__COUNT][NF] = {
 	ROW(M_ENTITY_REF, [1] = LEN, [2] = LEN, [3] = RLEN(1), [4] = RLEN(2)),
 	ROW(M_RES_KV, [1] = OP(OP_RES_KEY, W_LEN, M_NONE, 0), [2] = ONCE(M_RES_ANY_VALUE, 1)),
 	ROW(M_RES_ANY_VALUE, [1] = OP(OP_RES_STR, W_LEN, M_NONE, 0),
-	    [2] = OP(OP_RES_OTHER, W_VARINT, M_NONE, 0), [3] = OP(OP_RES_OTHER, W_VARINT, M_NONE, 0),
+	    [2] = OP(OP_RES_OTHER, W_VARINT, M_NONE, 0),
+	    [3] = OP(OP_RES_OTHER, W_VARINT, M_NONE, 0),
 	    [4] = OP(OP_RES_OTHER, W_I64, M_NONE, 0),
 	    [5] = OP(OP_RES_OTHER, W_LEN, M_ARRAY_VALUE, 0),
 	    [6] = OP(OP_RES_OTHER, W_LEN, M_KVLIST, 0), [7] = OP(OP_RES_OTHER, W_LEN, M_NONE, 0)),
@@ -605,6 +632,228 @@ varint_len10(const uint8_t *p)
 	return 0;
 }
 
+/* ---- fast path: one-byte tags, whole field in the fragment ---- */
+
+/*
+ * What the fast path does with a tag of a message type: one-byte tags
+ * (fields 1..15) in tagtab, two-byte tags of fields 16..31 in tagtab2. Built
+ * once from schema[] (tagtab_init), so the tables cannot disagree with it.
+ * TK_GENERIC covers everything else: unknown fields, ops, wrong wire types,
+ * field 0. The fast path never reports an error: whenever a field is not
+ * entirely below lim, or looks wrong, it leaves p on the tag and the
+ * generic path takes the field and reaches the verdict.
+ */
+enum tkind {
+	TK_GENERIC,
+	TK_VARINT,
+	TK_I64,
+	TK_I32,
+	TK_SKIP, /* string, bytes */
+	TK_PUSH, /* sub-message */
+	TK_KV,   /* sub-message KeyValue: try kv_fast() first */
+};
+
+#define TF_ONCE 0x40 /* with F_ITEM (0x80) in tdesc.flags */
+
+struct tdesc {
+	uint8_t kind;
+	uint8_t child;
+	uint8_t slot;
+	uint8_t flags;
+};
+
+static struct tdesc tagtab[M__COUNT][128];  /* one-byte tags: fields 1..15 */
+static struct tdesc tagtab2[M__COUNT][128]; /* [byte 0 & 0x7f] of tags "x 01": 16..31 */
+/*
+ * Messages without sub-messages that are not counted items (Status,
+ * ValueAtQuantile, ...): flat_ok() validates them without a frame.
+ */
+static uint8_t flat[M__COUNT];
+
+static void tagtab_init(void) __attribute__((constructor));
+
+static void
+tagtab_init(void)
+{
+	static const uint8_t wts[] = {WT_VARINT, WT_I64, WT_LEN, WT_I32};
+	unsigned int m, f, i;
+
+	for (m = 0; m < M__COUNT; m++) {
+		flat[m] = m != M_NONE;
+		for (f = 1; f < 32; f++) {
+			const struct fdesc *fd = f < NF ? &schema[m][f] : &fd_unknown;
+
+			if (f < NF && fd->child != M_NONE)
+				flat[m] = 0;
+			if (f >= NF)
+				continue;
+			for (i = 0; i < sizeof(wts); i++) {
+				struct tdesc *t = f < 16 ? &tagtab[m][(f << 3) | wts[i]]
+							 : &tagtab2[m][((f & 15) << 3) | wts[i]];
+
+				if (!(((fd->wtx ^ W_ANY) >> wts[i]) & 1))
+					continue;
+				t->child = fd->child;
+				t->slot = fd->flags & SLOT_MASK;
+				t->flags = (fd->flags & F_ITEM) | (fd->once ? TF_ONCE : 0);
+				switch (wts[i]) {
+				case WT_VARINT:
+					t->kind = TK_VARINT;
+					break;
+				case WT_I64:
+					t->kind = TK_I64;
+					break;
+				case WT_I32:
+					t->kind = TK_I32;
+					break;
+				default:
+					if (fd->op != OP_NONE)
+						t->kind = TK_GENERIC;
+					else if (fd->child == M_KEY_VALUE)
+						t->kind = TK_KV;
+					else if (fd->child != M_NONE)
+						t->kind = TK_PUSH;
+					else
+						t->kind = TK_SKIP;
+					break;
+				}
+			}
+		}
+	}
+	/* items are counted when pushed: never flat */
+	for (m = 0; m < M__COUNT; m++)
+		for (f = 1; f < NF; f++)
+			if (schema[m][f].flags & F_ITEM)
+				flat[schema[m][f].child] = 0;
+}
+
+/* n bytes at q are exactly one varint (of at most 10 bytes). */
+static inline int
+varint_exact(const uint8_t *q, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 10)
+		return 0;
+	for (i = 0; i + 1 < n; i++)
+		if (!(q[i] & 0x80))
+			return 0;
+	return !(q[n - 1] & 0x80);
+}
+
+static inline unsigned int
+load16(const uint8_t *b)
+{
+	uint16_t x;
+
+	memcpy(&x, b, 2);
+	return x;
+}
+
+/*
+ * Reads a length of 1 or 2 bytes at *b, below e: the length, *b moved past
+ * it; -1 for anything longer or cut by e (the caller falls back).
+ */
+static inline long
+len12(const uint8_t **b, const uint8_t *e)
+{
+	const uint8_t *q = *b;
+
+	if (likely(e - q >= 1 && q[0] < 0x80)) {
+		*b = q + 1;
+		return q[0];
+	}
+	if (e - q >= 2 && q[1] < 0x80) {
+		*b = q + 2;
+		return (q[0] & 0x7f) | (long)q[1] << 7;
+	}
+	return -1;
+}
+
+/*
+ * Validates the KeyValue [b, e) when it has the shape nearly all attributes
+ * have: key (under 128 bytes), then a value holding one string, bool, int,
+ * double or bytes (under 16 KiB), or nothing. Returns 1 when [b, e) is such
+ * a KeyValue, 0 when it is not of that shape; then it is pushed and walked
+ * field by field, which decides whether it is valid. Saves 5 loop turns
+ * (push, key, push, value, 2 pops) for the commonest message of all.
+ */
+static inline int
+kv_fast(const uint8_t *b, const uint8_t *e)
+{
+	unsigned int h;
+	long n;
+
+	if (e - b < 2)
+		return 0;
+	h = load16(b);
+	if ((h & 0x80ff) != 0x000a || (h >> 8) > (size_t)(e - b) - 2)
+		return 0; /* not key first, or a key of 128 bytes or more */
+	b += 2 + (h >> 8);
+	if (b == e)
+		return 1; /* no value */
+	if (*b++ != 0x12 || (n = len12(&b, e)) != e - b)
+		return 0; /* not a value that ends the KeyValue */
+	if (b == e)
+		return 1; /* an empty AnyValue */
+	switch (*b++) {
+	case 0x0a: /* string_value */
+	case 0x3a: /* bytes_value */
+		return (n = len12(&b, e)) >= 0 && n == e - b;
+	case 0x10: /* bool_value */
+	case 0x18: /* int_value */
+		return varint_exact(b, (size_t)(e - b));
+	case 0x21: /* double_value */
+		return e - b == 8;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Validates [b, e) as a message of scalar and string fields only, with
+ * one-byte tags and lengths, per its tagtab row; 0 when it is anything else
+ * (the generic path decides then).
+ */
+static inline int
+flat_ok(const struct tdesc *row, const uint8_t *b, const uint8_t *e)
+{
+	while (b < e) {
+		size_t avail = (size_t)(e - b);
+		uint64_t v;
+		int n;
+
+		if (*b >= 0x80)
+			return 0;
+		switch (row[*b].kind) {
+		case TK_VARINT:
+			n = varint_in(b + 1, e, 10, &v);
+			if (n <= 0)
+				return 0;
+			b += 1 + n;
+			break;
+		case TK_I64:
+			if (avail < 9)
+				return 0;
+			b += 9;
+			break;
+		case TK_I32:
+			if (avail < 5)
+				return 0;
+			b += 5;
+			break;
+		case TK_SKIP:
+			if (avail < 2 || b[1] >= 0x80 || b[1] > avail - 2)
+				return 0;
+			b += 2 + b[1];
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* ---- results ---- */
 
 static void
@@ -728,7 +977,7 @@ fail(struct walker *w, const struct frame *top, enum sl_otlp_err kind, uint32_t 
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	snprintf(suffix, sizeof(suffix), ": %s at byte %u", detail, (unsigned int)at);
+	put(suffix, sizeof(suffix), 0, ": %s at byte %u", detail, (unsigned int)at);
 
 	full[0] = '\0';
 	for (i = 1; i <= depth; i++) {
@@ -744,16 +993,17 @@ fail(struct walker *w, const struct frame *top, enum sl_otlp_err kind, uint32_t 
 
 	slen = strlen(suffix);
 	budget = SL_OTLP_ERR_MSG_LEN - 1 > slen ? SL_OTLP_ERR_MSG_LEN - 1 - slen : 0;
+	/* put() (vsnprintf) truncates to err_msg's size; the budget keeps the suffix whole */
 	if (n <= budget || head_end == 0 || head_end + 5 >= budget) {
-		snprintf(res->err_msg, sizeof(res->err_msg), "%s%s", full, suffix);
+		put(res->err_msg, sizeof(res->err_msg), 0, "%s%s", full, suffix);
 	} else {
 		/* head ... tail, the tail starting at a component boundary */
 		const char *tail = full + n - (budget - head_end - 5);
 
 		while (*tail != '\0' && tail[-1] != '.')
 			tail++;
-		snprintf(res->err_msg, sizeof(res->err_msg), "%.*s ... %s%s", (int)head_end, full,
-			 tail, suffix);
+		put(res->err_msg, sizeof(res->err_msg), 0, "%.*s ... %s%s", (int)head_end, full,
+		    tail, suffix);
 	}
 	res->err = kind;
 	res->err_off = at;
@@ -945,6 +1195,122 @@ sl_otlp_walk(enum sl_signal sig, const struct sl_iov *iov, unsigned int n_iov,
 			continue;
 		}
 
+		/* fast path: a short tag and the whole field below lim */
+		{
+			const struct tdesc *td;
+			size_t avail = (size_t)(lim - p);
+			const uint8_t *body;
+			uint32_t len, tl;
+
+			if (likely(*p < 0x80)) {
+				td = &tagtab[top->type][*p];
+				tl = 1;
+			} else if (avail >= 2 && p[1] == 0x01) {
+				td = &tagtab2[top->type][*p & 0x7f]; /* fields 16..31 */
+				tl = 2;
+			} else {
+				goto generic;
+			}
+			switch (td->kind) {
+			case TK_VARINT:
+				if (likely(avail >= 10 + tl)) {
+					unsigned int k = varint_len10(p + tl);
+
+					if (likely(k != 0)) {
+						p += tl + k;
+						continue;
+					}
+				} else {
+					n = varint_in(p + tl, lim, 10, &v);
+					if (n > 0) {
+						p += tl + n;
+						continue;
+					}
+				}
+				goto generic;
+			case TK_I64:
+				if (likely(avail >= 8 + tl)) {
+					p += 8 + tl;
+					continue;
+				}
+				goto generic;
+			case TK_I32:
+				if (likely(avail >= 4 + tl)) {
+					p += 4 + tl;
+					continue;
+				}
+				goto generic;
+			case TK_GENERIC:
+				goto generic;
+			case TK_KV:
+				if (tl == 1 && top_max - top >= 2) {
+					/* a run of attributes: stay here while they are simple */
+					const uint8_t tag = *p;
+					uint32_t *ctr = &top->cnt[td->slot];
+
+					do {
+						const uint8_t *kv = p + 1;
+						long kl = len12(&kv, lim);
+
+						if (kl < 0 || kl > lim - kv || !kv_fast(kv, kv + kl))
+							break;
+						(*ctr)++;
+						p = kv + kl;
+					} while (p < lim && *p == tag);
+					if (p == lim || *p != tag)
+						continue;
+					avail = (size_t)(lim - p);
+				}
+				break;
+			default:
+				break;
+			}
+			/* length-delimited with a length of 1 to 3 bytes */
+			if (likely(avail >= tl + 1 && p[tl] < 0x80)) {
+				len = p[tl];
+				body = p + tl + 1;
+			} else if (avail >= tl + 2 && p[tl + 1] < 0x80) {
+				len = (p[tl] & 0x7fu) | (uint32_t)p[tl + 1] << 7;
+				body = p + tl + 2;
+			} else if (avail >= tl + 3 && p[tl + 1] >= 0x80 && p[tl + 2] < 0x80) {
+				len = (p[tl] & 0x7fu) | (p[tl + 1] & 0x7fu) << 7 |
+				      (uint32_t)p[tl + 2] << 14;
+				body = p + tl + 3;
+			} else {
+				goto generic;
+			}
+			if (unlikely(len > (size_t)(lim - body)))
+				goto generic; /* crosses the fragment end, or an error */
+			if (td->kind == TK_SKIP) {
+				top->cnt[td->slot]++;
+				p = body + len;
+				continue;
+			}
+			if (unlikely(top == top_max))
+				goto generic; /* depth: the generic path says so */
+			idx = top->cnt[td->slot]++;
+			if (flat[td->child] && flat_ok(tagtab[td->child], body, body + len)) {
+				if (unlikely((uint32_t)(idx != 0) & (td->flags >> 6) & 1))
+					res->flags |= SL_OTLP_WALK_F_MERGED;
+				p = body + len;
+				continue;
+			}
+			fnum = tl == 1 ? (uint32_t)*p >> 3 : 16 + ((*p & 0x7fu) >> 3);
+			top++;
+			top->end = ABS(body) + len;
+			top->type = td->child;
+			top->field = (uint8_t)fnum;
+			top->idx = idx;
+			memset(top->cnt, 0, sizeof(top->cnt));
+			items += td->flags >> 7;
+			if (unlikely((uint32_t)(idx != 0) & (td->flags >> 6) & 1))
+				res->flags |= SL_OTLP_WALK_F_MERGED;
+			p = body;
+			lim = body + len;
+			continue;
+		}
+
+generic:
 		/* tag */
 		tag_at = ABS(p);
 		if (likely(*p < 0x80)) {
@@ -962,12 +1328,12 @@ sl_otlp_walk(enum sl_signal sig, const struct sl_iov *iov, unsigned int n_iov,
 				SAVE();
 				e = slow_varint(&w, top->end, 5, &v);
 				LOAD();
+				if (e == SL_OTLP_ERR_VARINT)
+					return fail(&w, top, SL_OTLP_ERR_TAG, tag_at, 0, -1,
+						    "tag longer than 5 bytes");
 				if (e != SL_OTLP_ERR_OK)
-					return fail(&w, top,
-						    e == SL_OTLP_ERR_VARINT ? SL_OTLP_ERR_TAG : e,
-						    tag_at, 0, -1, "%s",
-						    e == SL_OTLP_ERR_VARINT ? "tag longer than 5 bytes"
-									    : "tag runs past the end");
+					return fail(&w, top, e, tag_at, 0, -1,
+						    "tag runs past the end");
 			}
 			if (unlikely(v > UINT32_MAX))
 				return fail(&w, top, SL_OTLP_ERR_TAG_RANGE, tag_at, 0, -1,
@@ -1040,6 +1406,7 @@ dispatch:
 				p += n;
 			} else {
 				enum sl_otlp_err e = SL_OTLP_ERR_VARINT;
+				long ix = is_repeated(fd) ? (long)idx : -1;
 
 				if (n == 0) {
 					SAVE();
@@ -1047,13 +1414,11 @@ dispatch:
 					LOAD();
 				}
 				if (e == SL_OTLP_ERR_VARINT)
-					return fail(&w, top, SL_OTLP_ERR_LENGTH_PREFIX, tag_at, fnum,
-						    is_repeated(fd) ? (long)idx : -1,
-						    "length prefix longer than 5 bytes");
+					return fail(&w, top, SL_OTLP_ERR_LENGTH_PREFIX, tag_at,
+						    fnum, ix, "length prefix longer than 5 bytes");
 				if (e != SL_OTLP_ERR_OK)
-					return fail(&w, top, e, tag_at, fnum,
-						    is_repeated(fd) ? (long)idx : -1,
-						    "length prefix runs past the end of its message");
+					return fail(&w, top, e, tag_at, fnum, ix,
+						    "length prefix runs past the end");
 			}
 			if (unlikely(v > UINT32_MAX))
 				return fail(&w, top, SL_OTLP_ERR_LENGTH_RANGE, tag_at, fnum,
@@ -1082,7 +1447,8 @@ push:
 		if (unlikely(top == top_max))
 			return fail(&w, top, SL_OTLP_ERR_DEPTH, tag_at, fnum,
 				    is_repeated(fd) ? (long)idx : -1,
-				    "nesting deeper than %u", (unsigned int)(top_max - w.frames) + 1);
+				    "nesting deeper than %u",
+				    (unsigned int)(top_max - w.frames) + 1);
 		{
 			uint32_t at = ABS(p);
 

@@ -43,19 +43,19 @@
  */
 #define SL_OTLP_WALK_ERRORS(X)                                                                     \
 	X(OK, "ok")                       /* no error */                                           \
-	X(TRUNCATED, "truncated")         /* a tag or value runs past the end of its message */     \
-	X(VARINT, "bad_varint")           /* a varint longer than 10 bytes */                       \
-	X(TAG, "bad_tag")                 /* tag varint over 5 bytes, or wire type 6 or 7 */        \
-	X(TAG_RANGE, "tag_range")         /* tag value above 2^32 - 1 */                            \
-	X(FIELD_ZERO, "field_zero")       /* field number 0 */                                      \
-	X(GROUP, "group")                 /* wire type 3 or 4 (groups: not in proto3) */            \
+	X(TRUNCATED, "truncated")         /* a tag or value runs past the end of its message */    \
+	X(VARINT, "bad_varint")           /* a varint longer than 10 bytes */                      \
+	X(TAG, "bad_tag")                 /* tag varint over 5 bytes, or wire type 6 or 7 */       \
+	X(TAG_RANGE, "tag_range")         /* tag value above 2^32 - 1 */                           \
+	X(FIELD_ZERO, "field_zero")       /* field number 0 */                                     \
+	X(GROUP, "group")                 /* wire type 3 or 4 (groups: not in proto3) */           \
 	X(WIRE_TYPE, "wire_type")         /* known field with a wire type its schema forbids */    \
-	X(LENGTH, "length")               /* length prefix past the end of the message */           \
-	X(LENGTH_PREFIX, "bad_length")    /* length varint over 5 bytes */                          \
-	X(LENGTH_RANGE, "length_range")   /* length value above 2^32 - 1 */                         \
-	X(PACKED, "packed")               /* packed repeated scalars that do not tile their bytes */ \
-	X(DEPTH, "depth")                 /* nesting deeper than max_depth */                       \
-	X(TOO_MANY, "too_many_resources") /* more Resource* entries than the caller's array */      \
+	X(LENGTH, "length")               /* length prefix past the end of the message */          \
+	X(LENGTH_PREFIX, "bad_length")    /* length varint over 5 bytes */                         \
+	X(LENGTH_RANGE, "length_range")   /* length value above 2^32 - 1 */                        \
+	X(PACKED, "packed")               /* packed scalars that do not tile their bytes */        \
+	X(DEPTH, "depth")                 /* nesting deeper than max_depth */                      \
+	X(TOO_MANY, "too_many_resources") /* more Resource* entries than the caller's array */     \
 	X(TOO_LARGE, "too_large")         /* body of 4 GiB or more */
 
 enum sl_otlp_err {
@@ -109,7 +109,8 @@ struct sl_otlp_entry {
 	uint32_t len;     /* tag + length prefix + payload */
 	uint32_t items;   /* spans, data points (all five kinds) or log records in it */
 	uint32_t present; /* bit 0: service.name seen; bit 1 + i: opts->keys[i] seen */
-	struct sl_otlp_attr attrs[1 + SL_OTLP_WALK_MAX_KEYS]; /* [0] service.name, [1 + i] keys[i] */
+	/* [0] service.name, [1 + i] opts->keys[i] */
+	struct sl_otlp_attr attrs[1 + SL_OTLP_WALK_MAX_KEYS];
 };
 
 /*

@@ -269,6 +269,8 @@ scope(struct arena *a, const char *name, const char *version)
 static PB(Common__V1__AnyValue) *
 v_everything(struct arena *a)
 {
+	PB(Common__V1__AnyValue) *level3 = v_kvlist(a, 1, kv(a, "level4", v_bytes(a, "01")));
+
 	return v_kvlist(
 		a, 8, kv(a, "s", v_str(a, "text with \xc3\xa9 and \xe2\x82\xac")),
 		kv(a, "b", v_bool(a, 1)), kv(a, "i", v_int(a, -9007199254740993LL)),
@@ -279,9 +281,7 @@ v_everything(struct arena *a)
 			   v_array(a, 2, v_array(a, 1, v_int(a, 42)), v_array(a, 0)),
 			   v_kvlist(a, 1, kv(a, "in-array", v_str(a, "y"))))),
 		kv(a, "map",
-		   v_kvlist(a, 3, kv(a, "level2", v_kvlist(a, 1, kv(a, "level3",
-								v_kvlist(a, 1, kv(a, "level4",
-										  v_bytes(a, "01")))))),
+		   v_kvlist(a, 3, kv(a, "level2", v_kvlist(a, 1, kv(a, "level3", level3))),
 			    kv(a, "list", v_array(a, 2, v_str(a, "a"), v_str(a, ""))),
 			    kv(a, "nothing", v_kvlist(a, 0)))));
 }
@@ -409,8 +409,12 @@ build_traces(struct arena *a)
 
 	sp[1] = span(a, 1, PBE(TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT), "GET inventory");
 	sp[1]->parent_span_id = sp[0]->span_id;
-	LIST(a, sp[1], attributes, 2, kv(a, "server.address", v_str(a, "inventory")),
-	     kv(a, "server.port", v_int(a, 8080)));
+	LIST(a, sp[1], attributes, 3, kv(a, "server.address", v_str(a, "inventory")),
+	     kv(a, "server.port", v_int(a, 8080)),
+	     kv(a, "db.query.text",
+		v_str(a, "SELECT i.id, i.sku, i.name, i.price, s.quantity, s.warehouse_id FROM items"
+			 " AS i JOIN stock AS s ON s.item_id = i.id WHERE i.sku IN ($1, $2, $3)"
+			 " AND s.quantity > 0 ORDER BY s.warehouse_id, i.name LIMIT 100")));
 	sp[1]->status = status(a, PBE(TRACE__V1__STATUS__STATUS_CODE__STATUS_CODE_OK), "");
 
 	sp[2] = span(a, 2, PBE(TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_INTERNAL), "compute-total");
@@ -732,6 +736,12 @@ build_logs(struct arena *a)
 	r[4] = record(a, 4, v_array(a, 3, v_str(a, "a"), v_int(a, 2), v_array(a, 0)));
 	r[5] = record(a, 5, v_everything(a));
 	r[6] = record(a, 6, v_bytes(a, "000102030405060708090a0b0c0d0e0f"));
+	LIST(a, r[6], attributes, 1,
+	     kv(a, "blob", v_bytes(a, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b"
+				      "1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738"
+				      "393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455"
+				      "565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172"
+				      "737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f")));
 	r[7] = record(a, 7, NULL); /* no body */
 	r[8] = record(a, 8, new_common__v1__any_value(a)); /* an empty body */
 	r[9] = record(a, 9, v_str(a, "order placed"));

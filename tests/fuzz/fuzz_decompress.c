@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* libFuzzer target: body decompression is bounded, and agrees whole vs split and with the compressors. */
+/* libFuzzer target: body decompression stays bounded, agrees whole vs cut and with compressors. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -19,7 +19,9 @@
  *
  * Checked, or __builtin_trap():
  *  1. The walk of the fragments equals the walk of the contiguous body
- *     (verdict, error offset and text, entries, counts, attributes).
+ *     (verdict, error offset and text, entries, counts, attributes); so
+ *     does the walk of 1-byte fragments, which never takes the fast path:
+ *     the fast path and the generic one agree.
  *  2. The walker and protobuf-c 1.4 agree on valid / invalid, except where
  *     the two legitimately differ, each excluded by the walker's reason:
  *       field_zero    protobuf-c keeps field number 0 as an unknown field;
@@ -47,11 +49,16 @@
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_otlp_walk.c:%d: %s (walk rc %d: %s)\n", __LINE__,     \
-				#cond, whole.rc, whole.res.err_msg);                               \
+			fprintf(stderr, "fuzz_otlp_walk.c:%d: %s (walk rc %d: %s)\n",           \
+				__LINE__, #cond, whole.rc, whole.res.err_msg);                     \
 			__builtin_trap();                                                          \
 		}                                                                                  \
 	} while (0)
+
+#define MDATA(x) OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_##x
+/* The protobuf-c descriptor of Export<S>ServiceRequest, s = trace, metrics or logs. */
+#define REQ_DESC(s)                                                                                \
+	opentelemetry__proto__collector__##s##__v1__export_##s##_service_request__descriptor
 
 #define MAX_ENTRIES 256
 #define MAX_FRAGS   16
@@ -110,19 +117,29 @@ same(const struct walk *a, const struct walk *b)
 static ProtobufCMessage *
 unpack(enum sl_signal sig, const uint8_t *b, size_t n)
 {
-	switch (sig) {
-	case SL_SIGNAL_TRACES:
-		return (ProtobufCMessage *)
-			opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-				NULL, n, b);
-	case SL_SIGNAL_METRICS:
-		return (ProtobufCMessage *)
-			opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
-				NULL, n, b);
+	static const ProtobufCMessageDescriptor *const desc[SL_SIGNAL_MAX] = {
+		&REQ_DESC(trace), &REQ_DESC(metrics), &REQ_DESC(logs)};
+
+	return protobuf_c_message_unpack(desc[sig], NULL, n, b);
+}
+
+/* Data points of one Metric, of whichever kind it holds. */
+static size_t
+metric_points(const Opentelemetry__Proto__Metrics__V1__Metric *mt)
+{
+	switch (mt->data_case) {
+	case MDATA(GAUGE):
+		return mt->gauge->n_data_points;
+	case MDATA(SUM):
+		return mt->sum->n_data_points;
+	case MDATA(HISTOGRAM):
+		return mt->histogram->n_data_points;
+	case MDATA(EXPONENTIAL_HISTOGRAM):
+		return mt->exponential_histogram->n_data_points;
+	case MDATA(SUMMARY):
+		return mt->summary->n_data_points;
 	default:
-		return (ProtobufCMessage *)
-			opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
-				NULL, n, b);
+		return 0;
 	}
 }
 
@@ -155,25 +172,7 @@ count(enum sl_signal sig, const ProtobufCMessage *m, uint32_t *items, size_t max
 					const Opentelemetry__Proto__Metrics__V1__Metric *mt =
 						rm->scope_metrics[j]->metrics[k];
 
-					switch (mt->data_case) {
-					case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE:
-						items[i] += mt->gauge->n_data_points;
-						break;
-					case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM:
-						items[i] += mt->sum->n_data_points;
-						break;
-					case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM:
-						items[i] += mt->histogram->n_data_points;
-						break;
-					case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_EXPONENTIAL_HISTOGRAM:
-						items[i] += mt->exponential_histogram->n_data_points;
-						break;
-					case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUMMARY:
-						items[i] += mt->summary->n_data_points;
-						break;
-					default:
-						break;
-					}
+					items[i] += metric_points(mt);
 				}
 		}
 	} else {
@@ -255,9 +254,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(same(&whole, &cut));
 	for (i = 0; i < nf; i++)
 		free(mem[i]);
+	if (n > 0) {
+		struct sl_iov *bytes = malloc(n * sizeof(*bytes));
+
+		for (at = 0; at < n; at++) {
+			bytes[at].base = body + at;
+			bytes[at].len = 1;
+		}
+		walk(&cut, sig, bytes, (unsigned int)n, &opts);
+		CHECK(same(&whole, &cut));
+		free(bytes);
+	}
 
 	/* 2. against protobuf-c; more entries than our array is a capacity limit, not validity */
-	if (whole.rc < 0 && (protobuf_c_is_lenient(&whole) || whole.res.err == SL_OTLP_ERR_TOO_MANY))
+	if (whole.rc < 0 &&
+	    (protobuf_c_is_lenient(&whole) || whole.res.err == SL_OTLP_ERR_TOO_MANY))
 		goto out;
 	if (whole.res.flags & SL_OTLP_WALK_F_MERGED)
 		goto out;

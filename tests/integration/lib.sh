@@ -37,6 +37,10 @@ fi
 SLUICE_SRC=${SLUICE_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SLUICE_BUILD=${SLUICE_BUILD:-$SLUICE_SRC/build}
 SL_HUGE_DIR=${SLUICE_HUGE_DIR:-/dev/hugepages-sluice}
+# Debian's python3, not a version manager's shim found first on PATH: a pyenv
+# shim costs ~0.2 s a call, more with a core taken by a poll loop.
+SL_PY=/usr/bin/python3
+[ -x "$SL_PY" ] || SL_PY=python3
 
 # --- TAP -------------------------------------------------------------------
 
@@ -131,7 +135,7 @@ sl_stats_json() { sl_ctl --instance "$SL_INSTANCE" stats --json; }
 # indices are numbers (total.drops.ipv4_bad_checksum, ports.0.mac). Prints
 # nothing and fails when the path does not exist.
 sl_json() {
-	python3 - "$1" "$2" <<'EOF'
+	"$SL_PY" - "$1" "$2" <<'EOF'
 import json, sys
 v = json.load(open(sys.argv[1]))
 for part in sys.argv[2].split("."):
@@ -143,12 +147,36 @@ print(v if isinstance(v, str) else json.dumps(v))
 EOF
 }
 
-# sl_snap NAME: stats into $SL_TMP/NAME.json, after one publication interval
-# has surely passed (counters are published every 100 ms; 300 ms covers a
-# late core). Returns non-zero if sluicectl fails.
+# sl_flatten FILE: every scalar of a JSON file as "dotted.path<TAB>value"
+# lines, so that many look-ups cost one python start (see sl_get).
+sl_flatten() {
+	"$SL_PY" - "$1" <<'EOF'
+import json, sys
+def walk(v, path):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            walk(x, path + [str(k)])
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            walk(x, path + [str(i)])
+    else:
+        print(".".join(path) + "\t" + (v if isinstance(v, str) else json.dumps(v)))
+walk(json.load(open(sys.argv[1])), [])
+EOF
+}
+
+# sl_snap NAME: stats into $SL_TMP/NAME.json and NAME.flat, after one
+# publication interval has surely passed (counters are published every
+# 100 ms; 300 ms covers a late core). Returns non-zero if sluicectl fails.
 sl_snap() {
 	sleep 0.3
-	sl_stats_json >"$SL_TMP/$1.json"
+	sl_stats_json >"$SL_TMP/$1.json" && sl_flatten "$SL_TMP/$1.json" >"$SL_TMP/$1.flat"
+}
+
+# sl_get NAME PATH: one value of snapshot NAME (as sl_json, from NAME.flat).
+sl_get() {
+	awk -F '\t' -v k="$2" '$1 == k { print $2; found = 1; exit } END { exit !found }' \
+		"$SL_TMP/$1.flat"
 }
 
 # sl_wait SECONDS CMD...: retry CMD every 0.1 s until it succeeds or SECONDS

@@ -15,6 +15,10 @@ Modes (all print one JSON line and exit 1 on any mismatch or error):
   bulk N SIZE           N concurrent connections each sending SIZE bytes (discard)
   echo N SIZE           N concurrent connections each echoing SIZE bytes
   stream SIZE           one connection sending SIZE bytes (discard), in 1 MiB writes
+  full N                hold N idle connections (the appliance's table bound), then
+                        expect connection N+1 to be refused with RST
+  stall SIZE            echo SIZE bytes but read nothing for 2 s: the appliance must
+                        close its window instead of dropping, then deliver it all
 """
 import asyncio
 import json
@@ -137,6 +141,44 @@ async def main(argv):
         n, size = int(argv[1]), int(argv[2])
         errs = await run_many([echo_one(i, size) for i in range(n)])
         total = n * size
+    elif mode == "full":
+        n = int(argv[1])
+        held = []
+        try:
+            for i in range(n):
+                held.append(await asyncio.wait_for(asyncio.open_connection(HOST, DISCARD), 10))
+            try:
+                r, w = await asyncio.wait_for(asyncio.open_connection(HOST, DISCARD), 10)
+                # A refused connection may also show as a reset on first use.
+                w.write(b"x")
+                w.write_eof()
+                got = await asyncio.wait_for(r.read(), 5)
+                errs.append(f"connection {n + 1} was accepted (answered {got!r})")
+            except (ConnectionRefusedError, ConnectionResetError):
+                pass
+        finally:
+            for r, w in held:
+                w.close()
+        total = 0
+    elif mode == "stall":
+        size = int(argv[1])
+        r, w = await asyncio.open_connection(HOST, ECHO)
+        data = os.urandom(size)
+
+        async def writer():
+            w.write(data)
+            await w.drain()
+            w.write_eof()
+
+        async def reader():
+            await asyncio.sleep(2)
+            return await r.read()
+
+        _, got = await asyncio.gather(writer(), reader())
+        w.close()
+        if got != data:
+            errs.append(f"echoed {len(got)} bytes, not the {size} sent (or different bytes)")
+        total = size
     elif mode == "stream":
         size = int(argv[1])
         errs = await run_many([discard_one(0, size)])

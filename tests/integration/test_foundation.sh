@@ -20,8 +20,8 @@ BAD_KINDS=(ipv4_bad_checksum ipv4_truncated ipv4_bad_header_length eth_unknown_t
 # delta NAME1 NAME2 PATH: the counter PATH in snapshot NAME2 minus NAME1.
 delta() {
 	local a b
-	a=$(sl_json "$SL_TMP/$1.json" "$3") || a=missing
-	b=$(sl_json "$SL_TMP/$2.json" "$3") || b=missing
+	a=$(sl_get "$1" "$3") || a=missing
+	b=$(sl_get "$2" "$3") || b=missing
 	if [[ "$a" =~ ^[0-9]+$ && "$b" =~ ^[0-9]+$ ]]; then
 		echo $((b - a))
 	else
@@ -30,7 +30,7 @@ delta() {
 }
 
 # c NAME PATH: one counter of a snapshot (or "missing").
-c() { sl_json "$SL_TMP/$1.json" "$2" || echo "missing:$2"; }
+c() { sl_get "$1" "$2" || echo "missing:$2"; }
 # n NAME PATH: as c, but 0 when missing, for sums (the missing counter fails elsewhere).
 n() {
 	local v
@@ -90,7 +90,7 @@ run_once() {
 	# --- malformed frames ----------------------------------------------------
 	local sent
 	sl_snap b0 || sl_diag "sluicectl stats --json failed"
-	if sent=$(sl_nsexec python3 "$HERE/rawsend.py" --iface "$SL_TAP" --dst-mac "$SL_MAC" \
+	if sent=$(sl_nsexec "$SL_PY" "$HERE/rawsend.py" --iface "$SL_TAP" --dst-mac "$SL_MAC" \
 		--src-ip "$SL_HOST_IP" --dst-ip "$SL_APP_IP" --count "$BAD_N" "${BAD_KINDS[@]}" 2>&1); then
 		sl_pass "$r rawsend.py sent the malformed burst"
 	else
@@ -99,11 +99,12 @@ run_once() {
 		sent='{}'
 	fi
 	printf '%s\n' "$sent" >"$SL_TMP/sent.json"
+	sl_flatten "$SL_TMP/sent.json" >"$SL_TMP/sent.flat" 2>/dev/null || : >"$SL_TMP/sent.flat"
 	sl_snap b1 || sl_diag "sluicectl stats --json failed"
 	local kind n why
 	for kind in "${BAD_KINDS[@]}"; do
-		n=$(sl_json "$SL_TMP/sent.json" "$kind") || n=0
-		why=$(sl_json "$SL_TMP/sent.json" "refused.$kind") || why=
+		n=$(sl_get sent "$kind") || n=0
+		why=$(sl_get sent "refused.$kind") || why=
 		if [ -n "$why" ]; then
 			# Linux checks SOCK_RAW frames against the link header length
 			# (dev_validate_header), so a runt never reaches the tap; the unit

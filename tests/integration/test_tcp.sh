@@ -104,4 +104,37 @@ phase "5% loss" "impair:
   seed: 12
   rx_loss: 0.05
   tx_loss: 0.05" 50 $((64 << 20))
+
+# SYN cookies for every SYN, a table of 64 connections, and a stalled reader.
+SL_EXTRA_CONF="tcp:
+  max_conns: 64
+  syncookies: always
+  rcv_buf: 65536
+test:
+  tcp_echo_port: 7
+  tcp_discard_port: 9"
+if sl_setup; then
+	sl_check "cookies: 50 connections at once, each handshake by SYN cookie" client burst 50
+	sl_check "cookies: 10 x 1 MiB over cookie connections (options from the timestamp)" \
+		client bulk 10 1048576
+	sl_check "table bound: 64 idle connections held, the 65th refused with RST" client full 64
+	sl_check "backpressure: 8 MiB echoed to a reader that stalls 2 s, nothing lost" \
+		client stall 8388608
+	sl_snap cookies
+	f=$SL_TMP/cookies.json
+	sl_ge "cookies: SYN-ACKs carried cookies" "$(sl_json "$f" total.counters.tcp_syncookies_sent)" 60
+	sl_ge "cookies: cookie ACKs validated" "$(sl_json "$f" total.counters.tcp_syncookies_validated)" 60
+	sl_ge "table bound: refused SYNs counted" "$(sl_json "$f" total.drops.tcp_table_full)" 1
+	sl_ge "backpressure: a zero window was advertised" \
+		"$(sl_json "$f" total.counters.tcp_zero_window)" 1
+	sl_ge "backpressure: the window was reopened with an update" \
+		"$(sl_json "$f" total.counters.tcp_window_updates_sent)" 1
+	sl_check "cookies: connections drain to zero" sl_wait 20 drained
+	sl_stop 10
+	sl_is "cookies: SIGTERM stops the dataplane with status 0" "${SL_STOP_RC:-none}" 0
+else
+	sl_fail "cookies: dataplane starts"
+fi
+sl_teardown
+sl_leak_check "cookies:"
 sl_done

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of bounded body decompression: round trips from split fragments, limits, bombs, corruption. */
+/* Unit tests of body decompression: split round trips, exact limits, bombs, corrupt input. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -730,7 +730,8 @@ gather_buffer_bound(void **state)
 	fr[1].base = z.p + 10;
 	fr[1].len = (uint32_t)z.n - 10;
 	assert_int_equal(sl_decomp_run(small, SL_DECOMP_GZIP, fr, 2, out, 20000, &got), -EFBIG);
-	assert_string_equal(sl_decomp_reason(small), "compressed body larger than the gather buffer");
+	assert_string_equal(sl_decomp_reason(small),
+			    "compressed body larger than the gather buffer");
 	sl_decomp_free(small);
 	free(out);
 	free(z.p);

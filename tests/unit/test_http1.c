@@ -352,7 +352,8 @@ chunked_body(void **state)
 				 "\r\n"
 				 "5\r\nhello\r\n"
 				 "1A\r\nabcdefghijklmnopqrstuvwxyz\r\n"
-				 "1a;name=value;q=\"quoted \\\" str\"\r\nABCDEFGHIJKLMNOPQRSTUVWXYZ\r\n"
+				 "1a;name=value;q=\"quoted \\\" str\"\r\n"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ\r\n"
 				 "00000003 ; ext ; e2 = v2\r\nxyz\r\n"
 				 "0\r\n"
 				 "\r\n";
@@ -614,7 +615,8 @@ reject_framing(void **state)
 	}
 	expect_reject("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n",
 		      SL_HTTP1_E_CL_CONFLICT, 400);
-	expect_reject("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+	expect_reject("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+		      "Content-Length: 6\r\n\r\n",
 		      SL_HTTP1_E_CL_CONFLICT, 400);
 	expect_reject("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
 		      "Transfer-Encoding: chunked\r\n\r\n",
@@ -642,7 +644,8 @@ reject_framing(void **state)
 static void
 reject_chunks(void **state)
 {
-	static const char head[] = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+	static const char head[] = "POST / HTTP/1.1\r\nHost: a\r\n"
+				   "Transfer-Encoding: chunked\r\n\r\n";
 	static const struct {
 		const char *body;
 		enum sl_http1_err err;
@@ -745,7 +748,8 @@ limits_configured(void **state)
 		 ". consumed=ALL inreq=0\n");
 	expect_c(&c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n",
 		 "E body_too_large\n. consumed=47 inreq=1\n");
-	expect_c(&c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+	expect_c(&c,
+		 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n",
 		 "E body_too_large\n. consumed=68 inreq=1\n");
 	/* chunked: the chunk that would pass the limit is refused at its size line */
 	expect_c(&c,
@@ -866,7 +870,8 @@ response_writer(void **state)
 	n = sl_http1_write_response(buf, sizeof(buf), 429, "application/json", "Retry-After: 5\r\n",
 				    18446744073709551615ull, SL_HTTP1_CONN_CLOSE);
 	buf[n] = '\0';
-	assert_string_equal(buf, "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+	assert_string_equal(buf, "HTTP/1.1 429 Too Many Requests\r\n"
+				 "Content-Type: application/json\r\n"
 				 "Content-Length: 18446744073709551615\r\nConnection: close\r\n"
 				 "Retry-After: 5\r\n\r\n");
 

@@ -410,7 +410,7 @@ ipv4_drops_have_reasons(void **state)
 
 	n = build_ping(f, 16, PEER_IP, RTE_BE32(RTE_IPV4(10, 9, 0, 3)));
 	expect_drop(f, n, SL_DROP_IPV4_NOT_FOR_US);
-	n = build_ping(f, 16, RTE_BE32(RTE_IPV4(224, 0, 0, 1)), OUR_IP);
+	n = build_ping(f, 16, RTE_BE32(0xe0000001u) /* 224.0.0.1 */, OUR_IP);
 	expect_drop(f, n, SL_DROP_IPV4_BAD_SRC);
 	n = build_ping(f, 16, RTE_BE32(RTE_IPV4(10, 9, 0, 255)), OUR_IP); /* subnet broadcast */
 	expect_drop(f, n, SL_DROP_IPV4_BAD_SRC);

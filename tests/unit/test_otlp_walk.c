@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of the OTLP protobuf walker against the goldens, protobuf-c and hand-made bad input. */
+/* Unit tests of the OTLP protobuf walker: goldens, protobuf-c's view, hand-made bad input. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,12 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "proto/otlp_walk.h"
 
-#define PB(x) Opentelemetry__Proto__##x
+#define PB(x)    Opentelemetry__Proto__##x
+#define MDATA(x) OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_##x
+#define AV_CASE(x) OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_##x
+/* The protobuf-c descriptor of Export<S>ServiceRequest, s = trace, metrics or logs. */
+#define REQ_DESC(s)                                                                                \
+	opentelemetry__proto__collector__##s##__v1__export_##s##_service_request__descriptor
 
 /* Resource entries a test walk may record; the goldens have at most 4. */
 #define MAX_ENTRIES 64
@@ -96,20 +101,10 @@ free_goldens(void **state)
 static ProtobufCMessage *
 unpack(enum sl_signal sig, const uint8_t *b, size_t n)
 {
-	switch (sig) {
-	case SL_SIGNAL_TRACES:
-		return (ProtobufCMessage *)
-			opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-				NULL, n, b);
-	case SL_SIGNAL_METRICS:
-		return (ProtobufCMessage *)
-			opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
-				NULL, n, b);
-	default:
-		return (ProtobufCMessage *)
-			opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
-				NULL, n, b);
-	}
+	static const ProtobufCMessageDescriptor *const desc[SL_SIGNAL_MAX] = {
+		&REQ_DESC(trace), &REQ_DESC(metrics), &REQ_DESC(logs)};
+
+	return protobuf_c_message_unpack(desc[sig], NULL, n, b);
 }
 
 /* The request's Resource* entries (field 1) as generic messages. */
@@ -138,6 +133,26 @@ resources(enum sl_signal sig, ProtobufCMessage *m, ProtobufCMessage ***arr)
 	}
 }
 
+/* Data points of one Metric, of whichever kind it holds. */
+static size_t
+metric_points(const PB(Metrics__V1__Metric) *mt)
+{
+	switch (mt->data_case) {
+	case MDATA(GAUGE):
+		return mt->gauge->n_data_points;
+	case MDATA(SUM):
+		return mt->sum->n_data_points;
+	case MDATA(HISTOGRAM):
+		return mt->histogram->n_data_points;
+	case MDATA(EXPONENTIAL_HISTOGRAM):
+		return mt->exponential_histogram->n_data_points;
+	case MDATA(SUMMARY):
+		return mt->summary->n_data_points;
+	default:
+		return 0;
+	}
+}
+
 /* Items of one Resource* entry, walking the unpacked structs. */
 static uint32_t
 resource_items(enum sl_signal sig, ProtobufCMessage *m)
@@ -157,25 +172,7 @@ resource_items(enum sl_signal sig, ProtobufCMessage *m)
 			for (j = 0; j < rm->scope_metrics[i]->n_metrics; j++) {
 				PB(Metrics__V1__Metric) *mt = rm->scope_metrics[i]->metrics[j];
 
-				switch (mt->data_case) {
-				case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE:
-					items += mt->gauge->n_data_points;
-					break;
-				case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM:
-					items += mt->sum->n_data_points;
-					break;
-				case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM:
-					items += mt->histogram->n_data_points;
-					break;
-				case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_EXPONENTIAL_HISTOGRAM:
-					items += mt->exponential_histogram->n_data_points;
-					break;
-				case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUMMARY:
-					items += mt->summary->n_data_points;
-					break;
-				default:
-					break;
-				}
+				items += metric_points(mt);
 			}
 	} else {
 		PB(Logs__V1__ResourceLogs) *rl = (void *)m;
@@ -210,11 +207,9 @@ check_attr(PB(Resource__V1__Resource) *r, const char *key, uint32_t present,
 	assert_int_equal(present, found != NULL);
 	if (found == NULL)
 		return;
-	if (found->value == NULL ||
-	    found->value->value_case == OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE__NOT_SET) {
+	if (found->value == NULL || found->value->value_case == AV_CASE(_NOT_SET)) {
 		assert_int_equal(a->type, SL_OTLP_VAL_NONE);
-	} else if (found->value->value_case ==
-		   OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE) {
+	} else if (found->value->value_case == AV_CASE(STRING_VALUE)) {
 		size_t len = strlen(found->value->string_value);
 		size_t keep = len < SL_OTLP_VAL_MAX ? len : SL_OTLP_VAL_MAX;
 
@@ -306,6 +301,23 @@ walk_buf(struct walk *w, enum sl_signal sig, const uint8_t *b, size_t n)
 	struct sl_iov v = {b, (uint32_t)n};
 
 	walk_iov(w, sig, &v, 1, &opts);
+}
+
+/* Walks b in fragments of one byte: the fast path never applies, only the generic one. */
+static void
+walk_bytewise(struct walk *w, enum sl_signal sig, const uint8_t *b, size_t n,
+	      const struct sl_otlp_walk_opts *o)
+{
+	struct sl_iov *v = calloc(n ? n : 1, sizeof(*v));
+	size_t i;
+
+	assert_non_null(v);
+	for (i = 0; i < n; i++) {
+		v[i].base = b + i;
+		v[i].len = 1;
+	}
+	walk_iov(w, sig, v, (unsigned int)n, o);
+	free(v);
 }
 
 /* Two walks must agree on everything a caller may look at. */
@@ -492,7 +504,11 @@ expect(enum sl_signal sig, const struct msg *m, int rc, enum sl_otlp_err err, st
 {
 	ProtobufCMessage *pc = unpack(sig, m->b, m->n);
 
+	struct walk bytes;
+
 	walk_buf(w, sig, m->b, m->n);
+	walk_bytewise(&bytes, sig, m->b, m->n, &opts);
+	assert_same(w, &bytes);
 	if (w->rc != rc || w->res.err != err)
 		fprintf(stderr, "walk: rc %d err %s msg %s\n", w->rc, sl_otlp_err_name(w->res.err),
 			w->res.err_msg);
@@ -601,6 +617,27 @@ cmp_size(const void *a, const void *b)
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* The fast path and the generic one agree: goldens, whole and truncated, byte by byte. */
+static void
+goldens_fast_path_equals_generic(void **state)
+{
+	struct walk whole, bytes;
+	unsigned int s;
+	size_t cut;
+
+	(void)state;
+	for (s = 0; s < SL_SIGNAL_MAX; s++) {
+		for (cut = 0; cut <= gold[s].n; cut += cut < 64 ? 1 : 7) {
+			walk_buf(&whole, (enum sl_signal)s, gold[s].b, cut);
+			walk_bytewise(&bytes, (enum sl_signal)s, gold[s].b, cut, &opts);
+			assert_same(&whole, &bytes);
+		}
+		walk_buf(&whole, (enum sl_signal)s, gold[s].b, gold[s].n);
+		walk_bytewise(&bytes, (enum sl_signal)s, gold[s].b, gold[s].n, &opts);
+		assert_same(&whole, &bytes);
+	}
 }
 
 /* Random cuts into 3..50 fragments (empty ones included) give the same walk. */
@@ -850,8 +887,9 @@ wrong_wire_type_for_known_fields(void **state)
 	m_sub(&rl, 2, &sl);
 	m_sub(&req, 1, &rl);
 	expect(SL_SIGNAL_LOGS, &req, -EBADMSG, SL_OTLP_ERR_WIRE_TYPE, &w);
-	assert_non_null(strstr(w.res.err_msg, "resource_logs[0].scope_logs[0].log_records[0]."
-					      "severity_number: wire type fixed32, expected varint"));
+	assert_non_null(strstr(w.res.err_msg,
+			       "resource_logs[0].scope_logs[0].log_records[0].severity_number: "
+			       "wire type fixed32, expected varint"));
 	m_free(&req);
 
 	/* the top-level entry as a varint */
@@ -1281,6 +1319,58 @@ resource_attributes_any_order(void **state)
 	m_free(&req);
 }
 
+/* A singular sub-message twice is merged (protobuf), flagged, and extracted as merged. */
+static void
+merged_singular_messages(void **state)
+{
+	struct msg span = {0}, st = {0}, kv = {0}, av = {0}, res = {0}, rs = {0}, req = {0};
+	struct walk w, bytes;
+
+	(void)state;
+	m_str(&span, 5, "s");
+	m_int(&st, 3, 2);
+	m_sub(&span, 15, &st);
+	m_str(&st, 2, "again");
+	m_sub(&span, 15, &st); /* status twice */
+	wrap_span(&req, &span);
+	walk_buf(&w, SL_SIGNAL_TRACES, req.b, req.n);
+	assert_int_equal(w.rc, 0);
+	assert_int_equal(w.res.flags, SL_OTLP_WALK_F_MERGED);
+	walk_bytewise(&bytes, SL_SIGNAL_TRACES, req.b, req.n, &opts);
+	assert_same(&w, &bytes);
+	m_free(&req);
+
+	/* service.name = "a", then an empty value: the merge keeps "a" */
+	m_str(&kv, 1, "service.name");
+	m_str(&av, 1, "a");
+	m_sub(&kv, 2, &av);
+	m_sub(&kv, 2, &av);
+	m_sub(&res, 1, &kv);
+	m_sub(&rs, 1, &res);
+	m_sub(&req, 1, &rs);
+	walk_buf(&w, SL_SIGNAL_TRACES, req.b, req.n);
+	assert_int_equal(w.rc, 0);
+	assert_int_equal(w.res.flags, SL_OTLP_WALK_F_MERGED);
+	assert_int_equal(w.entries[0].attrs[0].type, SL_OTLP_VAL_STRING);
+	assert_string_equal(w.entries[0].attrs[0].val, "a");
+	walk_bytewise(&bytes, SL_SIGNAL_TRACES, req.b, req.n, &opts);
+	assert_same(&w, &bytes);
+	m_free(&req);
+
+	/* and a span attribute's value twice */
+	m_str(&kv, 1, "k");
+	m_str(&av, 1, "a");
+	m_sub(&kv, 2, &av);
+	m_int(&av, 3, 1);
+	m_sub(&kv, 2, &av);
+	m_sub(&span, 9, &kv);
+	wrap_span(&req, &span);
+	walk_buf(&w, SL_SIGNAL_TRACES, req.b, req.n);
+	assert_int_equal(w.rc, 0);
+	assert_int_equal(w.res.flags, SL_OTLP_WALK_F_MERGED);
+	m_free(&req);
+}
+
 static void
 entries_limit_and_no_entries(void **state)
 {
@@ -1343,6 +1433,7 @@ main(void)
 		cmocka_unit_test(goldens_match_protobuf_c),
 		cmocka_unit_test(goldens_split_in_two_everywhere),
 		cmocka_unit_test(goldens_split_at_random),
+		cmocka_unit_test(goldens_fast_path_equals_generic),
 		cmocka_unit_test(goldens_ranges_concatenate),
 		cmocka_unit_test(goldens_truncated_everywhere),
 		cmocka_unit_test(bad_varint_names_the_field),
@@ -1356,6 +1447,7 @@ main(void)
 		cmocka_unit_test(packed_and_unpacked_scalars),
 		cmocka_unit_test(metric_data_oneof),
 		cmocka_unit_test(resource_attributes_any_order),
+		cmocka_unit_test(merged_singular_messages),
 		cmocka_unit_test(entries_limit_and_no_entries),
 		cmocka_unit_test(options_are_checked),
 	};

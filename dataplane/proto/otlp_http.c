@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The OTLP/HTTP server: HTTP/1.1 on the poll cores' TCP, OTLP bodies validated in place. */
+
+/*
+ * Design
+ * ------
+ * A TCP app (sl_tcp_app_ops) per poll core. Each TCP slice goes through the
+ * connection's HTTP/1.1 parser (dataplane/proto/http1.c):
+ *
+ *   slice --> parser --HEAD--> route by method/path/type/encoding; 100 Continue
+ *                    --BODY--> (mbuf, off, len) appended to the request's chunk list,
+ *                              one extra mbuf reference each: no byte is copied
+ *                    --DONE--> body as fragments -> [decompress] -> [JSON -> protobuf]
+ *                              -> walker validates, counts items, records Resource ranges
+ *                              -> counting sink (the pipeline issue replaces it)
+ *                              -> Export*ServiceResponse, or google.rpc.Status on errors
+ *                    --ERROR-> status from the parser, Connection: close
+ *
+ * The app reports every slice consumed to TCP as soon as the parser has
+ * passed over it: the window tracks what the parser has not seen, while body
+ * memory is bounded separately by the per-core chunk pool (http.body_chunks)
+ * and the body limit. A request that finds the pool empty is answered 503
+ * with Retry-After, so a flood of large bodies is refused, never buffered
+ * without bound.
+ *
+ * Compressed and JSON bodies are the copying paths (DESIGN rule 4):
+ * decompression writes into one per-core buffer, and a JSON body is
+ * transcoded into another. Both are sized max_body_bytes at start.
+ *
+ * Responses are written with sl_tcp_send (copied into the send queue);
+ * requests are answered in order as they complete, so pipelining needs no
+ * queue of its own.
+ *
+ * Rejected: buffering bodies in per-connection byte arrays (a copy, and
+ * max_body x connections of memory); answering before the body is read
+ * (clients that ignore early responses would desynchronise framing, except
+ * with Expect: 100-continue, where we do answer early and close).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "core.h"
+#include "net/tcp.h"
+#include "proto/decompress.h"
+#include "proto/http1.h"
+#include "proto/otlp_http.h"
+#include "proto/otlp_json.h"
+#include "proto/otlp_walk.h"
+#include "timer.h"
+
+/* Seconds a client is asked to wait (Retry-After) when we are under pressure. */
+#define RETRY_AFTER_S 1
+
+/* google.rpc.Code values used in Status bodies. */
+#define RPC_INVALID_ARGUMENT 3
+#define RPC_NOT_FOUND 5
+#define RPC_RESOURCE_EXHAUSTED 8
+#define RPC_UNIMPLEMENTED 12
+#define RPC_UNAVAILABLE 14
+#define RPC_DEADLINE_EXCEEDED 4
+
+static inline uint64_t *
+ctr(struct sl_http_core *hc)
+{
+	return hc->tc->core->ctr;
+}
+
+static struct sl_http_conn *
+conn_of(struct sl_http_core *hc, const struct sl_tcp_conn *c)
+{
+	return &hc->conns[c->idx];
+}
+
+static void
+count_status(struct sl_http_core *hc, int status)
+{
+	static const struct {
+		int code;
+		enum sl_ctr ctr;
+	} map[] = {
+		{200, SL_CTR_HTTP_200}, {400, SL_CTR_HTTP_400}, {404, SL_CTR_HTTP_404},
+		{405, SL_CTR_HTTP_405}, {408, SL_CTR_HTTP_408}, {413, SL_CTR_HTTP_413},
+		{414, SL_CTR_HTTP_414}, {415, SL_CTR_HTTP_415}, {429, SL_CTR_HTTP_429},
+		{431, SL_CTR_HTTP_431}, {500, SL_CTR_HTTP_500}, {501, SL_CTR_HTTP_501},
+		{503, SL_CTR_HTTP_503}, {505, SL_CTR_HTTP_505},
+	};
+	unsigned i;
+
+	for (i = 0; i < RTE_DIM(map); i++)
+		if (map[i].code == status) {
+			ctr(hc)[map[i].ctr]++;
+			return;
+		}
+}
+
+/* ------------------------------------------------------------------ */
+/* Body slices                                                         */
+
+static void
+body_release(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	struct sl_http_chunk *k = h->head, *next;
+	uint32_t i;
+
+	while (k != NULL) {
+		next = k->next;
+		for (i = 0; i < k->n; i++)
+			rte_pktmbuf_free(k->s[i].m);
+		k->next = hc->free_chunks;
+		hc->free_chunks = k;
+		hc->free_n++;
+		k = next;
+	}
+	h->head = h->tail = NULL;
+	h->n_slices = 0;
+	h->body_bytes = 0;
+}
+
+/* Keep (m, off, len) as body: one more reference on m. False when the pool is empty. */
+static bool
+body_append(struct sl_http_core *hc, struct sl_http_conn *h, struct rte_mbuf *m, uint32_t off,
+	    uint32_t len)
+{
+	struct sl_http_chunk *k = h->tail;
+
+	if (k == NULL || k->n == SL_HTTP_CHUNK_SLICES) {
+		k = hc->free_chunks;
+		if (k == NULL)
+			return false;
+		hc->free_chunks = k->next;
+		hc->free_n--;
+		k->next = NULL;
+		k->n = 0;
+		if (h->tail != NULL)
+			h->tail->next = k;
+		else
+			h->head = k;
+		h->tail = k;
+	}
+	rte_mbuf_refcnt_update(m, 1);
+	k->s[k->n].m = m;
+	k->s[k->n].off = off;
+	k->s[k->n].len = len;
+	k->n++;
+	h->n_slices++;
+	h->body_bytes += len;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Responses                                                           */
+
+static bool
+wants_json(const struct sl_http_conn *h)
+{
+	return h->json != 0;
+}
+
+/* google.rpc.Status as protobuf (code = 1, message = 2) or OTLP/JSON. */
+static size_t
+status_body(bool json, int code, const char *msg, char *out, size_t cap)
+{
+	size_t n = strlen(msg), i, o = 0;
+
+	if (json) {
+		o = (size_t)snprintf(out, cap, "{\"code\":%d,\"message\":\"", code);
+		for (i = 0; i < n && o + 8 < cap; i++) {
+			unsigned char ch = (unsigned char)msg[i];
+
+			if (ch == '"' || ch == '\\') {
+				out[o++] = '\\';
+				out[o++] = (char)ch;
+			} else if (ch < 0x20 || ch >= 0x7f) {
+				o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
+			} else {
+				out[o++] = (char)ch;
+			}
+		}
+		if (o + 3 > cap)
+			o = cap - 3;
+		out[o++] = '"';
+		out[o++] = '}';
+		return o;
+	}
+	if (n > cap - 8)
+		n = cap - 8;
+	out[o++] = 0x08;
+	out[o++] = (char)code;
+	out[o++] = 0x12;
+	if (n < 128) {
+		out[o++] = (char)n;
+	} else {
+		out[o++] = (char)(0x80 | (n & 0x7f));
+		out[o++] = (char)(n >> 7);
+	}
+	memcpy(out + o, msg, n);
+	return o + n;
+}
+
+/*
+ * Send a full response. keep=false adds Connection: close and closes after it.
+ * Returns false if the connection is gone.
+ */
+static void
+respond(struct sl_http_core *hc, struct sl_http_conn *h, int status, bool keep, const char *extra,
+	const char *body, size_t body_len, const char *ctype)
+{
+	char buf[1024];
+	int n;
+	enum sl_http1_conn mode = keep ? h->p.req.keep_alive : SL_HTTP1_CONN_CLOSE;
+
+	if (mode == SL_HTTP1_CONN_CLOSE)
+		keep = false;
+	n = sl_http1_write_response(buf, sizeof(buf) - body_len, status, ctype, extra, body_len,
+				    mode);
+	if (n < 0)
+		return;
+	memcpy(buf + n, body, body_len);
+	count_status(hc, status);
+	if (sl_tcp_send(h->c, buf, (uint32_t)(n + (int)body_len)) < n + (int)body_len)
+		keep = false; /* send buffer full: the response is cut, so is the connection */
+	if (!keep) {
+		h->closing = 1;
+		sl_tcp_close(h->c);
+	}
+}
+
+static void
+respond_error(struct sl_http_core *hc, struct sl_http_conn *h, int status, int rpc_code,
+	      bool keep, const char *extra, const char *msg)
+{
+	char body[512];
+	size_t n = status_body(wants_json(h), rpc_code, msg, body, sizeof(body));
+
+	respond(hc, h, status, keep, extra, body, n,
+		wants_json(h) ? "application/json" : "application/x-protobuf");
+}
+
+/* ------------------------------------------------------------------ */
+/* Request handling                                                    */
+
+static void
+timer_arm(struct sl_http_core *hc, struct sl_http_conn *h, uint32_t ms)
+{
+	sl_timer_arm(&hc->tc->wheel, &h->timer,
+		     hc->tc->core->now + (uint64_t)ms * (rte_get_tsc_hz() / 1000u));
+}
+
+static void
+request_reset(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	body_release(hc, h);
+	sl_timer_cancel(&hc->tc->wheel, &h->timer);
+	h->reject = 0;
+	h->json = 0;
+	h->codec = SL_DECOMP_IDENTITY;
+	h->in_req = 0;
+	h->overflow = 0;
+}
+
+static bool
+media_is(const struct sl_http1_parser *p, const struct sl_http1_str *s, const char *t)
+{
+	return sl_http1_media_type_is(p, s, t) == 1;
+}
+
+/* The head is in: decide the signal, encoding and whether we take the body. */
+static void
+on_head(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	const struct sl_http1_parser *p = &h->p;
+	const struct sl_http1_req *r = &p->req;
+	const char *path = sl_http1_str_ptr(p, &r->path);
+	const char *paths[SL_SIGNAL_MAX] = {hc->conf->path_traces, hc->conf->path_metrics,
+					    hc->conf->path_logs};
+	int sig = -1, codec = SL_DECOMP_IDENTITY;
+	unsigned i;
+
+	ctr(hc)[SL_CTR_HTTP_REQUESTS]++;
+	timer_arm(hc, h, hc->conf->body_timeout_ms);
+	for (i = 0; i < SL_SIGNAL_MAX; i++)
+		if (r->path.present && !r->path_truncated && strlen(paths[i]) == r->path.len &&
+		    memcmp(paths[i], path, r->path.len) == 0)
+			sig = (int)i;
+	h->json = r->content_type.present && media_is(p, &r->content_type, "application/json");
+	if (sig < 0) {
+		h->reject = 404;
+	} else if (r->method != SL_HTTP1_M_POST) {
+		h->reject = 405;
+	} else if (!h->json &&
+		   !(r->content_type.present &&
+		     media_is(p, &r->content_type, "application/x-protobuf"))) {
+		h->reject = 415;
+	} else {
+		if (r->content_encoding.present && r->content_encoding.len != 0) {
+			codec = sl_decomp_codec_parse(sl_http1_str_ptr(p, &r->content_encoding),
+						      r->content_encoding.len);
+			if (codec < 0)
+				h->reject = 415;
+		}
+		if (h->reject == 0 && hc->pressure)
+			h->reject = 503;
+	}
+	h->signal = sig < 0 ? 0 : (uint8_t)sig;
+	h->codec = codec < 0 ? SL_DECOMP_IDENTITY : (uint8_t)codec;
+	if (h->reject != 0 && r->expect_continue) {
+		/* The client waits for our word before sending the body: refuse now, then close. */
+		h->closing = 1;
+	} else if (r->expect_continue) {
+		char buf[64];
+		int n = sl_http1_write_response(buf, sizeof(buf), 100, NULL, NULL, 0,
+						SL_HTTP1_CONN_KEEP);
+
+		if (n > 0) {
+			sl_tcp_send(h->c, buf, (uint32_t)n);
+			ctr(hc)[SL_CTR_HTTP_CONTINUE]++;
+		}
+	}
+}
+
+static void
+answer_reject(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	bool keep = !h->closing;
+	char msg[160];
+
+	switch (h->reject) {
+	case 404:
+		respond_error(hc, h, 404, RPC_NOT_FOUND, keep, NULL,
+			      "unknown path: OTLP/HTTP paths are /v1/traces, /v1/metrics, /v1/logs");
+		break;
+	case 405:
+		respond_error(hc, h, 405, RPC_INVALID_ARGUMENT, keep, "Allow: POST\r\n",
+			      "method not allowed: OTLP exports are POST");
+		break;
+	case 415:
+		snprintf(msg, sizeof(msg),
+			 "unsupported media type or encoding: Content-Type must be "
+			 "application/x-protobuf or application/json, Content-Encoding gzip, "
+			 "deflate, zstd or identity");
+		respond_error(hc, h, 415, RPC_INVALID_ARGUMENT, keep, NULL, msg);
+		break;
+	case 503:
+	default:
+		respond_error(hc, h, 503, RPC_UNAVAILABLE, keep, "Retry-After: 1\r\n",
+			      "the appliance is under pressure: retry later");
+		break;
+	}
+}
+
+/* The whole body is in: decode, validate, count, answer. */
+static void
+on_done(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	const struct sl_iov *iov = hc->iov;
+	struct sl_http_chunk *k;
+	unsigned n = 0, i;
+	size_t plain_len = 0, pb_len = 0;
+	char msg[SL_OTLP_ERR_MSG_LEN + 64];
+	int rc;
+
+	if (h->reject != 0) {
+		answer_reject(hc, h);
+		return;
+	}
+	if (h->overflow) {
+		ctr(hc)[SL_CTR_HTTP_BODY_OVERFLOW]++;
+		respond_error(hc, h, 503, RPC_UNAVAILABLE, true, "Retry-After: 1\r\n",
+			      "request bodies exceed this core's buffer: retry later");
+		return;
+	}
+	for (k = h->head; k != NULL; k = k->next)
+		for (i = 0; i < k->n; i++)
+			hc->iov[n++] = sl_slice_iov(&k->s[i]);
+
+	if (h->codec != SL_DECOMP_IDENTITY) {
+		ctr(hc)[h->codec == SL_DECOMP_GZIP	  ? SL_CTR_HTTP_GZIP
+			: h->codec == SL_DECOMP_DEFLATE ? SL_CTR_HTTP_DEFLATE
+							: SL_CTR_HTTP_ZSTD]++;
+		rc = sl_decomp_run(hc->decomp, h->codec, iov, n, hc->buf_plain,
+				   hc->conf->max_body_bytes, &plain_len);
+		if (rc == -EFBIG) {
+			snprintf(msg, sizeof(msg), "body larger than %u bytes after decompression",
+				 hc->conf->max_body_bytes);
+			respond_error(hc, h, 413, RPC_INVALID_ARGUMENT, true, NULL, msg);
+			return;
+		}
+		if (rc < 0) {
+			snprintf(msg, sizeof(msg), "cannot decompress the body: %s",
+				 sl_decomp_reason(hc->decomp));
+			ctr(hc)[SL_CTR_OTLP_INVALID]++;
+			respond_error(hc, h, 400, RPC_INVALID_ARGUMENT, true, NULL, msg);
+			return;
+		}
+		hc->iov[0].base = hc->buf_plain;
+		hc->iov[0].len = (uint32_t)plain_len;
+		n = 1;
+	}
+	if (h->json) {
+		struct sl_otlp_json_err jerr;
+		const uint8_t *src;
+		size_t len;
+
+		ctr(hc)[SL_CTR_HTTP_JSON]++;
+		if (n == 1) {
+			src = iov[0].base;
+			len = iov[0].len;
+		} else {
+			/* The transcoder wants one buffer: gather (JSON is a copying path anyway). */
+			len = 0;
+			for (i = 0; i < n; i++) {
+				memcpy(hc->buf_plain + len, iov[i].base, iov[i].len);
+				len += iov[i].len;
+			}
+			src = hc->buf_plain;
+		}
+		rc = sl_otlp_json_to_pb(h->signal, src, len, hc->buf_pb, hc->conf->max_body_bytes,
+					&pb_len, &jerr);
+		if (rc == -E2BIG) {
+			respond_error(hc, h, 413, RPC_INVALID_ARGUMENT, true, NULL,
+				      "body too large once transcoded from JSON");
+			return;
+		}
+		if (rc < 0) {
+			ctr(hc)[SL_CTR_OTLP_INVALID]++;
+			snprintf(msg, sizeof(msg), "invalid OTLP/JSON: %s", jerr.msg);
+			respond_error(hc, h, 400, RPC_INVALID_ARGUMENT, true, NULL, msg);
+			return;
+		}
+		hc->iov[0].base = hc->buf_pb;
+		hc->iov[0].len = (uint32_t)pb_len;
+		n = 1;
+	}
+	hc->res.entries = hc->entries;
+	hc->res.max_entries = hc->conf->max_resources;
+	rc = sl_otlp_walk(h->signal, hc->iov, n, &hc->walk_opts, &hc->res);
+	if (rc < 0) {
+		ctr(hc)[SL_CTR_OTLP_INVALID]++;
+		snprintf(msg, sizeof(msg), "invalid %s export request: %s",
+			 sl_signal_name(h->signal), hc->res.err_msg);
+		respond_error(hc, h, 400, RPC_INVALID_ARGUMENT, true, NULL, msg);
+		return;
+	}
+	/* Counting sink: the pipeline (batching, segment store) takes over here later. */
+	{
+		static const enum sl_ctr req_ctr[SL_SIGNAL_MAX] = {
+			SL_CTR_OTLP_TRACES_REQ, SL_CTR_OTLP_METRICS_REQ, SL_CTR_OTLP_LOGS_REQ};
+		static const enum sl_ctr item_ctr[SL_SIGNAL_MAX] = {
+			SL_CTR_OTLP_SPANS, SL_CTR_OTLP_POINTS, SL_CTR_OTLP_LOGS};
+		uint64_t bytes = 0;
+
+		for (i = 0; i < n; i++)
+			bytes += hc->iov[i].len;
+		ctr(hc)[req_ctr[h->signal]]++;
+		ctr(hc)[item_ctr[h->signal]] += hc->res.items;
+		ctr(hc)[SL_CTR_OTLP_RESOURCES] += hc->res.n_entries;
+		ctr(hc)[SL_CTR_OTLP_BYTES] += bytes;
+	}
+	/* A full success: an empty Export*ServiceResponse (no partial_success). */
+	if (wants_json(h))
+		respond(hc, h, 200, true, NULL, "{}", 2, "application/json");
+	else
+		respond(hc, h, 200, true, NULL, "", 0, "application/x-protobuf");
+}
+
+static void
+on_parse_error(struct sl_http_core *hc, struct sl_http_conn *h, enum sl_http1_err err)
+{
+	char msg[160];
+	int status = sl_http1_err_status(err);
+
+	ctr(hc)[SL_CTR_HTTP_PARSE_ERRORS]++;
+	snprintf(msg, sizeof(msg), "bad HTTP request: %s", sl_http1_err_reason(err));
+	respond_error(hc, h, status,
+		      status == 413 ? RPC_INVALID_ARGUMENT
+				    : (status == 501 ? RPC_UNIMPLEMENTED : RPC_INVALID_ARGUMENT),
+		      false, NULL, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP callbacks                                                       */
+
+static void
+on_timer(struct sl_timer *t, void *arg)
+{
+	struct sl_http_conn *h = arg;
+	struct sl_http_core *hc = h->hc;
+
+	(void)t;
+	if (h->c == NULL || h->closing)
+		return;
+	ctr(hc)[SL_CTR_HTTP_TIMEOUTS]++;
+	respond_error(hc, h, 408, RPC_DEADLINE_EXCEEDED, false, NULL,
+		      "request not received in time");
+	request_reset(hc, h);
+}
+
+static int
+http_accept(struct sl_tcp_conn *c, void *arg, void **app)
+{
+	struct sl_http_core *hc = arg;
+	struct sl_http_conn *h = conn_of(hc, c);
+
+	h->c = c;
+	h->hc = hc;
+	h->head = h->tail = NULL;
+	h->n_slices = 0;
+	h->body_bytes = 0;
+	h->closing = 0;
+	sl_timer_init(&h->timer, on_timer, h);
+	request_reset(hc, h);
+	sl_http1_init(&h->p, &hc->h1);
+	*app = hc;
+	return 0;
+}
+
+static void
+http_data(struct sl_tcp_conn *c, void *app, const struct sl_slice *s)
+{
+	struct sl_http_core *hc = app;
+	struct sl_http_conn *h = conn_of(hc, c);
+	const uint8_t *data = rte_pktmbuf_mtod_offset(s->m, const uint8_t *, s->off);
+	uint32_t pos = 0, used;
+	struct sl_http1_event ev;
+
+	/* Call until the parser has nothing pending: DONE may come with no byte left. */
+	while (!h->closing && c->state != SL_TCP_CLOSED) {
+		if (!h->in_req && pos < s->len) {
+			h->in_req = 1;
+			timer_arm(hc, h, hc->conf->header_timeout_ms);
+		}
+		used = sl_http1_parse(&h->p, data + pos, s->len - pos, &ev);
+		if (ev.type == SL_HTTP1_EV_BODY && h->reject == 0 && !h->overflow &&
+		    !body_append(hc, h, s->m, s->off + pos + ev.pos, ev.len)) {
+			/* Out of body slices: drop this body, answer 503 at its end. */
+			h->overflow = 1;
+			body_release(hc, h);
+		}
+		pos += used;
+		if (ev.type == SL_HTTP1_EV_NONE)
+			break;
+		if (ev.type == SL_HTTP1_EV_HEAD) {
+			on_head(hc, h);
+			if (h->closing) {
+				answer_reject(hc, h);
+				request_reset(hc, h);
+			}
+		} else if (ev.type == SL_HTTP1_EV_DONE) {
+			on_done(hc, h);
+			request_reset(hc, h);
+		} else if (ev.type == SL_HTTP1_EV_ERROR) {
+			on_parse_error(hc, h, ev.err);
+			request_reset(hc, h);
+			break;
+		}
+	}
+	/* Every byte has been through the parser; body bytes hold their own reference. */
+	rte_pktmbuf_free(s->m);
+	if (c->state != SL_TCP_CLOSED)
+		sl_tcp_consumed(c, s->len, 1);
+}
+
+static void
+http_peer_fin(struct sl_tcp_conn *c, void *app)
+{
+	struct sl_http_core *hc = app;
+	struct sl_http_conn *h = conn_of(hc, c);
+
+	/* No more requests will come: a half-received one is abandoned. */
+	request_reset(hc, h);
+	if (!h->closing) {
+		h->closing = 1;
+		sl_tcp_close(c);
+	}
+}
+
+static void
+http_closed(struct sl_tcp_conn *c, void *app, enum sl_tcp_close_reason why)
+{
+	struct sl_http_core *hc = app;
+	struct sl_http_conn *h = conn_of(hc, c);
+
+	(void)why;
+	request_reset(hc, h);
+	h->c = NULL;
+}
+
+static const struct sl_tcp_app_ops http_ops = {
+	.accept = http_accept,
+	.data = http_data,
+	.peer_fin = http_peer_fin,
+	.writable = NULL,
+	.closed = http_closed,
+};
+
+/* ------------------------------------------------------------------ */
+/* Set-up                                                              */
+
+int
+sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc, const struct sl_http_conf *conf,
+		  bool pressure, int socket)
+{
+	struct sl_decomp_config dc = {0};
+	uint32_t i, n_conns = tc->conf->max_conns;
+
+	memset(hc, 0, sizeof(*hc));
+	hc->tc = tc;
+	hc->conf = conf;
+	hc->pressure = pressure;
+	sl_http1_config_default(&hc->h1);
+	hc->h1.header_bytes_max = conf->max_header_bytes;
+	hc->h1.header_count_max = conf->max_headers;
+	hc->h1.body_max = conf->max_body_bytes;
+	hc->conns = rte_zmalloc_socket("sl_http_conns", sizeof(*hc->conns) * n_conns,
+				       RTE_CACHE_LINE_SIZE, socket);
+	hc->chunks = rte_zmalloc_socket("sl_http_chunks", sizeof(*hc->chunks) * conf->body_chunks,
+					RTE_CACHE_LINE_SIZE, socket);
+	hc->iov = rte_zmalloc_socket("sl_http_iov",
+				     sizeof(*hc->iov) * conf->body_chunks * SL_HTTP_CHUNK_SLICES,
+				     RTE_CACHE_LINE_SIZE, socket);
+	hc->entries = rte_zmalloc_socket("sl_http_entries",
+					 sizeof(*hc->entries) * conf->max_resources,
+					 RTE_CACHE_LINE_SIZE, socket);
+	/* The big buffers live in ordinary memory: touched only by compressed and JSON bodies. */
+	hc->buf_plain = malloc(conf->max_body_bytes);
+	hc->buf_pb = malloc(conf->max_body_bytes);
+	dc.in_cap = conf->max_body_bytes;
+	hc->decomp = sl_decomp_create(&dc);
+	if (hc->conns == NULL || hc->chunks == NULL || hc->iov == NULL || hc->entries == NULL ||
+	    hc->buf_plain == NULL || hc->buf_pb == NULL || hc->decomp == NULL) {
+		sl_http_core_fini(hc);
+		return -ENOMEM;
+	}
+	for (i = 0; i < conf->body_chunks; i++) {
+		hc->chunks[i].next = hc->free_chunks;
+		hc->free_chunks = &hc->chunks[i];
+	}
+	hc->free_n = conf->body_chunks;
+	if (conf->port == 0)
+		return 0;
+	return sl_tcp_listen(tc, conf->port, &http_ops, hc);
+}
+
+void
+sl_http_core_fini(struct sl_http_core *hc)
+{
+	if (hc == NULL)
+		return;
+	rte_free(hc->conns);
+	rte_free(hc->chunks);
+	rte_free(hc->iov);
+	rte_free(hc->entries);
+	free(hc->buf_plain);
+	free(hc->buf_pb);
+	sl_decomp_free(hc->decomp);
+	memset(hc, 0, sizeof(*hc));
+}
