@@ -34,22 +34,22 @@ static const char *config_path;
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: " PROG " [--instance NAME] [--config FILE] [--json] COMMAND [ARGS]\n"
-		"\n"
-		"commands:\n"
-		"  status                 is the dataplane running (exit 0) or not (exit 3)\n"
-		"  stats [--watch [S]]    counters per core and in total, drops by reason, busy %%\n"
-		"  ports                  ports with addresses and device counters\n"
-		"  config get KEY         one configuration value (e.g. demo.netns, ports.0.ipv4)\n"
-		"  config check           validate the configuration file\n"
-		"  config doc             the configuration key reference (markdown)\n"
-		"\n"
-		"options:\n"
-		"  --instance NAME  which dataplane (default: the config's dataplane.instance,\n"
-		"                   else $SLUICE_INSTANCE, else 'sluice')\n"
-		"  --config FILE    configuration file (default: conf/sluice.yaml if present)\n"
-		"  --json           machine-readable output\n");
+	fprintf(
+	    f, "usage: " PROG " [--instance NAME] [--config FILE] [--json] COMMAND [ARGS]\n"
+	       "\n"
+	       "commands:\n"
+	       "  status                 is the dataplane running (exit 0) or not (exit 3)\n"
+	       "  stats [--watch [S]]    counters per core and in total, drops by reason, busy %%\n"
+	       "  ports                  ports with addresses and device counters\n"
+	       "  config get KEY         one configuration value (e.g. demo.netns, ports.0.ipv4)\n"
+	       "  config check           validate the configuration file\n"
+	       "  config doc             the configuration key reference (markdown)\n"
+	       "\n"
+	       "options:\n"
+	       "  --instance NAME  which dataplane (default: the config's dataplane.instance,\n"
+	       "                   else $SLUICE_INSTANCE, else 'sluice')\n"
+	       "  --config FILE    configuration file (default: conf/sluice.yaml if present)\n"
+	       "  --json           machine-readable output\n");
 }
 
 /* "sluice_rx_packets_total" -> "rx_packets": the JSON and table use the short form. */
@@ -117,10 +117,12 @@ open_stats(struct sl_stats_map *m, bool quiet)
 	if (!quiet) {
 		if (rc == -ENOENT)
 			fprintf(stderr, PROG ": instance '%s' is not running (no %s)\n", inst,
-				m->path);
+			        m->path);
 		else if (rc == -EPROTO)
-			fprintf(stderr, PROG ": %s has a layout this sluicectl does not read "
-				"(rebuild sluicectl with the dataplane)\n", m->path);
+			fprintf(stderr,
+			        PROG ": %s has a layout this sluicectl does not read "
+			             "(rebuild sluicectl with the dataplane)\n",
+			        m->path);
 		else
 			fprintf(stderr, PROG ": cannot open %s: %s\n", m->path, strerror(-rc));
 	}
@@ -264,22 +266,23 @@ print_stats_json(const struct sl_stats_map *m, const struct totals *t)
 		const struct sl_stats_port *p = sl_stats_port_at(m, i);
 
 		format_ipv4(p->ipv4, p->ipv4_prefix, ip, sizeof(ip));
-		printf("%s{\"name\":\"%s\",\"kind\":\"%s\",\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\","
-		       "\"ipv4\":\"%s\",\"queues\":%u,\"link_up\":%s,\"ipackets\":%" PRIu64
-		       ",\"opackets\":%" PRIu64 ",\"ibytes\":%" PRIu64 ",\"obytes\":%" PRIu64
-		       ",\"imissed\":%" PRIu64 ",\"ierrors\":%" PRIu64 ",\"oerrors\":%" PRIu64
-		       ",\"rx_nombuf\":%" PRIu64 "}",
-		       i ? "," : "", p->name, p->kind, p->mac[0], p->mac[1], p->mac[2], p->mac[3],
-		       p->mac[4], p->mac[5], ip, p->n_queues, p->link_up ? "true" : "false",
-		       p->ipackets, p->opackets, p->ibytes, p->obytes, p->imissed, p->ierrors,
-		       p->oerrors, p->rx_nombuf);
+		printf(
+		    "%s{\"name\":\"%s\",\"kind\":\"%s\",\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\","
+		    "\"ipv4\":\"%s\",\"queues\":%u,\"link_up\":%s,\"ipackets\":%" PRIu64
+		    ",\"opackets\":%" PRIu64 ",\"ibytes\":%" PRIu64 ",\"obytes\":%" PRIu64
+		    ",\"imissed\":%" PRIu64 ",\"ierrors\":%" PRIu64 ",\"oerrors\":%" PRIu64
+		    ",\"rx_nombuf\":%" PRIu64 "}",
+		    i ? "," : "", p->name, p->kind, p->mac[0], p->mac[1], p->mac[2], p->mac[3],
+		    p->mac[4], p->mac[5], ip, p->n_queues, p->link_up ? "true" : "false",
+		    p->ipackets, p->opackets, p->ibytes, p->obytes, p->imissed, p->ierrors,
+		    p->oerrors, p->rx_nombuf);
 	}
 	printf("]}\n");
 }
 
 static void
-print_stats_table(const struct sl_stats_map *m, const struct totals *t,
-		  const struct totals *prev, double dt)
+print_stats_table(const struct sl_stats_map *m, const struct totals *t, const struct totals *prev,
+                  double dt)
 {
 	const struct sl_stats_hdr *h = sl_stats_hdr(m);
 	char name[SL_STATS_NAME_LEN];
@@ -311,7 +314,7 @@ print_stats_table(const struct sl_stats_map *m, const struct totals *t,
 	if (t->sum.counters[SL_CTR_RX_PACKETS] != 0)
 		printf("%-38s %16.0f\n", "busy cycles/rx packet",
 		       (double)t->sum.counters[SL_CTR_BUSY_CYCLES] /
-			       (double)t->sum.counters[SL_CTR_RX_PACKETS]);
+		           (double)t->sum.counters[SL_CTR_RX_PACKETS]);
 	printf("%-38s %16" PRIu64 " of %" PRIu64 "\n", "mbufs in use", h->mbufs_in_use,
 	       h->mbufs_total);
 	printf("drops by reason:\n");
@@ -349,8 +352,10 @@ cmd_stats(int argc, char **argv)
 
 				watch = strtod(argv[++i], &end);
 				if (*end != '\0' || watch < 0.1 || watch > 3600) {
-					fprintf(stderr, PROG ": stats --watch: '%s' is not a "
-						"number of seconds in 0.1..3600\n", argv[i]);
+					fprintf(stderr,
+					        PROG ": stats --watch: '%s' is not a "
+					             "number of seconds in 0.1..3600\n",
+					        argv[i]);
 					return EXIT_USAGE;
 				}
 			}
@@ -378,7 +383,7 @@ cmd_stats(int argc, char **argv)
 	signal(SIGINT, on_sigint);
 	while (!stop) {
 		struct timespec ts = {.tv_sec = (time_t)watch,
-				      .tv_nsec = (long)((watch - (double)(time_t)watch) * 1e9)};
+		                      .tv_nsec = (long)((watch - (double)(time_t)watch) * 1e9)};
 
 		prev = cur;
 		nanosleep(&ts, NULL);
@@ -429,8 +434,8 @@ cmd_ports(void)
 		printf("%-12s %-10s %-18s %02x:%02x:%02x:%02x:%02x:%02x  %6u %5s %12" PRIu64
 		       " %12" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
 		       p->name, p->kind, ip, p->mac[0], p->mac[1], p->mac[2], p->mac[3], p->mac[4],
-		       p->mac[5], p->n_queues, p->link_up ? "up" : "down", p->ipackets,
-		       p->opackets, p->imissed, p->rx_nombuf);
+		       p->mac[5], p->n_queues, p->link_up ? "up" : "down", p->ipackets, p->opackets,
+		       p->imissed, p->rx_nombuf);
 	}
 	sl_stats_close(&m, false);
 	return EXIT_OK;
@@ -463,7 +468,7 @@ cmd_config(int argc, char **argv)
 		rc = sl_config_get(&cfg, argv[1], out, sizeof(out));
 		if (rc < 0) {
 			fprintf(stderr, PROG ": config get: %s: %s\n", argv[1],
-				rc == -ENOENT ? "no such key" : strerror(-rc));
+			        rc == -ENOENT ? "no such key" : strerror(-rc));
 			return EXIT_FAIL;
 		}
 		printf("%s\n", out);
@@ -477,11 +482,11 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"instance", required_argument, NULL, 'i'},
-		{"config", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"instance", required_argument, NULL, 'i'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd;
 	int opt;

@@ -33,7 +33,7 @@ int sl_stats_path(const char *instance, char *out, size_t outlen);
  * header and the name table, state STARTING. Returns 0 or a negative errno.
  */
 int sl_stats_create(struct sl_stats_map *m, const char *instance, uint32_t n_cores,
-		    uint32_t n_ports);
+                    uint32_t n_ports);
 
 /*
  * Map an existing region read-only and check magic, version and geometry.
@@ -56,7 +56,8 @@ sl_stats_core_at(const struct sl_stats_map *m, uint32_t i)
 {
 	const struct sl_stats_hdr *h = sl_stats_hdr(m);
 
-	return (struct sl_stats_core *)((char *)m->base + h->cores_off + (size_t)i * h->core_stride);
+	return (struct sl_stats_core *)((char *)m->base + h->cores_off +
+	                                (size_t)i * h->core_stride);
 }
 
 static inline struct sl_stats_port *
@@ -65,7 +66,7 @@ sl_stats_port_at(const struct sl_stats_map *m, uint32_t i)
 	const struct sl_stats_hdr *h = sl_stats_hdr(m);
 
 	return (struct sl_stats_port *)((char *)m->base + h->ports_off +
-					(size_t)i * sizeof(struct sl_stats_port));
+	                                (size_t)i * sizeof(struct sl_stats_port));
 }
 
 /* Name of counter i (i < n_counters) or drop reason i, as stored in the region. */
@@ -77,7 +78,7 @@ const char *sl_stats_drop_name(const struct sl_stats_map *m, uint32_t i);
  * The sequence count makes a reader retry instead of seeing a torn copy.
  */
 void sl_stats_core_publish(struct sl_stats_core *dst, const uint64_t *counters,
-			   const uint64_t *drops, uint64_t tsc);
+                           const uint64_t *drops, uint64_t tsc);
 
 /* Read a consistent snapshot of core block i. Returns 0 or -EAGAIN if the writer never settled. */
 int sl_stats_core_read(const struct sl_stats_map *m, uint32_t i, struct sl_stats_core_snap *out);

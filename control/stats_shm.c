@@ -59,8 +59,9 @@ sl_stats_create(struct sl_stats_map *m, const char *instance, uint32_t n_cores, 
 
 	names_off = align_up(sizeof(*h), CORE_ALIGN);
 	ports_off = align_up(names_off + (size_t)(SL_CTR_MAX + SL_DROP_MAX) * SL_STATS_NAME_LEN,
-			     CORE_ALIGN);
-	cores_off = align_up(ports_off + (size_t)n_ports * sizeof(struct sl_stats_port), CORE_ALIGN);
+	                     CORE_ALIGN);
+	cores_off =
+	    align_up(ports_off + (size_t)n_ports * sizeof(struct sl_stats_port), CORE_ALIGN);
 	stride = align_up(sizeof(struct sl_stats_core), CORE_ALIGN);
 	total = cores_off + (size_t)n_cores * stride;
 
@@ -96,10 +97,10 @@ sl_stats_create(struct sl_stats_map *m, const char *instance, uint32_t n_cores, 
 	snprintf(h->instance, sizeof(h->instance), "%s", instance);
 	for (i = 0; i < SL_CTR_MAX; i++)
 		snprintf((char *)m->base + names_off + (size_t)i * SL_STATS_NAME_LEN,
-			 SL_STATS_NAME_LEN, "%s", ctr_names[i]);
+		         SL_STATS_NAME_LEN, "%s", ctr_names[i]);
 	for (i = 0; i < SL_DROP_MAX; i++)
 		snprintf((char *)m->base + names_off + (size_t)(SL_CTR_MAX + i) * SL_STATS_NAME_LEN,
-			 SL_STATS_NAME_LEN, "%s", drop_names[i]);
+		         SL_STATS_NAME_LEN, "%s", drop_names[i]);
 	/* Magic last: a reader that sees it sees a complete header. */
 	__atomic_store_n(&h->magic, SL_STATS_MAGIC, __ATOMIC_RELEASE);
 	return 0;
@@ -144,7 +145,8 @@ sl_stats_open(struct sl_stats_map *m, const char *instance)
 	    h->n_counters > SL_CTR_MAX || h->n_drops > SL_DROP_MAX ||
 	    h->core_stride < sizeof(struct sl_stats_core) ||
 	    (uint64_t)h->cores_off + (uint64_t)h->n_cores * h->core_stride > m->size ||
-	    (uint64_t)h->ports_off + (uint64_t)h->n_ports * sizeof(struct sl_stats_port) > m->size) {
+	    (uint64_t)h->ports_off + (uint64_t)h->n_ports * sizeof(struct sl_stats_port) >
+	        m->size) {
 		rc = -EPROTO;
 		goto err;
 	}
@@ -184,12 +186,13 @@ sl_stats_drop_name(const struct sl_stats_map *m, uint32_t i)
 {
 	const struct sl_stats_hdr *h = sl_stats_hdr(m);
 
-	return (const char *)m->base + h->names_off + (size_t)(h->n_counters + i) * SL_STATS_NAME_LEN;
+	return (const char *)m->base + h->names_off +
+	       (size_t)(h->n_counters + i) * SL_STATS_NAME_LEN;
 }
 
 void
 sl_stats_core_publish(struct sl_stats_core *dst, const uint64_t *counters, const uint64_t *drops,
-		      uint64_t tsc)
+                      uint64_t tsc)
 {
 	uint64_t seq = dst->seq;
 

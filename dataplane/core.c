@@ -43,7 +43,7 @@ poll_port(struct sl_core *core, struct sl_core_port *cp)
 	n = rte_eth_rx_burst(cp->port_id, cp->queue, pkts, core->burst);
 	if (unlikely(core->impair != NULL))
 		n = sl_impair_burst(core->impair, SL_IMPAIR_RX, pkts, n, RTE_DIM(pkts), core->ctr,
-				    core->now);
+		                    core->now);
 	if (n == 0)
 		return 0;
 	core->ctr[SL_CTR_RX_BURSTS]++;

@@ -35,22 +35,22 @@ struct sl_core_port {
 struct sl_tcp_core;
 
 struct sl_core {
-	uint64_t ctr[SL_CTR_MAX];   /* hot counters, private: published to stats */
-	uint64_t now;               /* TSC at the top of this loop iteration */
+	uint64_t ctr[SL_CTR_MAX]; /* hot counters, private: published to stats */
+	uint64_t now;             /* TSC at the top of this loop iteration */
 	uint64_t drop[SL_DROP_MAX];
-	uint32_t idx;               /* 0..n_poll-1; also the queue index on every port */
+	uint32_t idx; /* 0..n_poll-1; also the queue index on every port */
 	uint32_t lcore_id;
 	uint16_t burst;
 	uint16_t n_ports;
-	bool is_main;               /* also runs the main lcore's housekeeping */
+	bool is_main; /* also runs the main lcore's housekeeping */
 	struct rte_mempool *pool;
 	struct sl_arp_cache arp;
 	uint64_t tx_drain_tsc;
 	uint64_t publish_interval_tsc;
 	uint64_t next_publish_tsc;
 	struct sl_stats_core *stats;
-	struct sl_tcp_core *tcp;    /* this core's TCP (NULL in unit tests of lower layers) */
-	struct sl_impair *impair;   /* test-only shim; NULL when off */
+	struct sl_tcp_core *tcp;  /* this core's TCP (NULL in unit tests of lower layers) */
+	struct sl_impair *impair; /* test-only shim; NULL when off */
 	const volatile bool *quit;
 	struct sl_core_port ports[SL_MAX_PORTS];
 } __rte_cache_aligned;
@@ -77,7 +77,7 @@ sl_core_tx_flush(struct sl_core *core, struct sl_core_port *cp)
 		for (i0 = 0; i0 < cp->tx_n; i0++)
 			core->ctr[SL_CTR_TX_BYTES] -= rte_pktmbuf_pkt_len(cp->tx_buf[i0]);
 		cp->tx_n = sl_impair_burst(core->impair, SL_IMPAIR_TX, cp->tx_buf, cp->tx_n,
-					   SL_TX_BUF, core->ctr, core->now);
+		                           SL_TX_BUF, core->ctr, core->now);
 		for (i0 = 0; i0 < cp->tx_n; i0++)
 			core->ctr[SL_CTR_TX_BYTES] += rte_pktmbuf_pkt_len(cp->tx_buf[i0]);
 		if (cp->tx_n == 0)

@@ -10,8 +10,8 @@ RTE_LOG_REGISTER(sl_logtype, sluice, NOTICE);
 int
 sl_log_level_parse(const char *name)
 {
-	static const char *const names[] = {"", "emerg", "alert", "crit", "err",
-					    "warning", "notice", "info", "debug"};
+	static const char *const names[] = {"",        "emerg",  "alert", "crit", "err",
+	                                    "warning", "notice", "info",  "debug"};
 	unsigned int i;
 
 	for (i = 1; i < sizeof(names) / sizeof(names[0]); i++)

@@ -28,10 +28,10 @@
 #include "port.h"
 #include "stats_map.h"
 
-#define PROG "sluice-dataplane"
-#define HUGETLBFS_MAGIC 0x958458f6
+#define PROG              "sluice-dataplane"
+#define HUGETLBFS_MAGIC   0x958458f6
 #define HUGEPAGE_2M_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-#define EAL_ARGS_MAX 64
+#define EAL_ARGS_MAX      64
 
 static volatile bool quit;
 static struct sl_config cfg;
@@ -57,11 +57,10 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: " PROG " [--config FILE] [--check]\n"
-		"  --config FILE  configuration (default conf/sluice.yaml)\n"
-		"  --check        validate the configuration and exit\n"
-		"Runs in the foreground until SIGINT or SIGTERM. See docs/operations.md.\n");
+	fprintf(f, "usage: " PROG " [--config FILE] [--check]\n"
+	           "  --config FILE  configuration (default conf/sluice.yaml)\n"
+	           "  --check        validate the configuration and exit\n"
+	           "Runs in the foreground until SIGINT or SIGTERM. See docs/operations.md.\n");
 }
 
 /* Free 2 MiB hugepages, or -1 when the kernel has none configured. */
@@ -103,16 +102,16 @@ choose_memory(void)
 	}
 	if (cfg.dataplane.huge == SL_HUGE_ON) {
 		fprintf(stderr,
-			PROG ": %ld free 2 MiB hugepages, %ld needed for dataplane.memory_mb %u "
-			"(reserve them: echo N > /sys/kernel/mm/hugepages/hugepages-2048kB/"
-			"nr_hugepages, or set dataplane.huge: auto)\n",
-			have < 0 ? 0 : have, need, cfg.dataplane.memory_mb);
+		        PROG ": %ld free 2 MiB hugepages, %ld needed for dataplane.memory_mb %u "
+		             "(reserve them: echo N > /sys/kernel/mm/hugepages/hugepages-2048kB/"
+		             "nr_hugepages, or set dataplane.huge: auto)\n",
+		        have < 0 ? 0 : have, need, cfg.dataplane.memory_mb);
 		return -1;
 	}
 	fprintf(stderr,
-		PROG ": warning: %ld free 2 MiB hugepages, %ld needed; running with --no-huge "
-		"(slower, see docs/operations.md)\n",
-		have < 0 ? 0 : have, need);
+	        PROG ": warning: %ld free 2 MiB hugepages, %ld needed; running with --no-huge "
+	             "(slower, see docs/operations.md)\n",
+	        have < 0 ? 0 : have, need);
 	use_huge = false;
 	return 0;
 }
@@ -149,7 +148,7 @@ build_eal_args(char **argv, unsigned int *argc, char (*slots)[SL_DEVARGS_LEN + 6
 	for (i = 0; i < cfg.dataplane.n_poll; i++)
 		if (cfg.dataplane.poll_lcores[i] != cfg.dataplane.main_lcore)
 			off += snprintf(lcores + off, sizeof(lcores) - (size_t)off, ",%u",
-					cfg.dataplane.poll_lcores[i]);
+			                cfg.dataplane.poll_lcores[i]);
 	snprintf(main_lcore, sizeof(main_lcore), "%u", cfg.dataplane.main_lcore);
 	snprintf(mem, sizeof(mem), "%u", cfg.dataplane.memory_mb);
 	snprintf(prefix, sizeof(prefix), "%s", cfg.dataplane.instance);
@@ -189,7 +188,7 @@ build_eal_args(char **argv, unsigned int *argc, char (*slots)[SL_DEVARGS_LEN + 6
 		if (cfg.ports[i].kind == SL_PORT_PCI)
 			any_pci = true;
 		rc = sl_port_eal_args(&cfg.ports[i], &slots[s], SL_MAX_PORTS - s, argv,
-				      EAL_ARGS_MAX - 1, &n);
+		                      EAL_ARGS_MAX - 1, &n);
 		if (rc < 0)
 			return rc;
 		s++;
@@ -260,7 +259,7 @@ setup_cores(void)
 		c->stats->lcore_id = lcore;
 		c->stats->core_idx = i;
 		rc = sl_arp_cache_init(&c->arp, cfg.dataplane.arp_entries,
-				       hz * cfg.dataplane.arp_timeout_s, socket);
+		                       hz * cfg.dataplane.arp_timeout_s, socket);
 		if (rc < 0)
 			return rc;
 		c->n_ports = cfg.n_ports;
@@ -271,33 +270,34 @@ setup_cores(void)
 		}
 		c->now = rte_rdtsc();
 		tcps[i] = rte_zmalloc_socket("sl_tcp_core", sizeof(*tcps[i]), RTE_CACHE_LINE_SIZE,
-					     socket);
+		                             socket);
 		if (tcps[i] == NULL)
 			return -ENOMEM;
 		rc = sl_tcp_core_init(tcps[i], c, &cfg.tcp, &cookie_key, socket);
 		if (rc < 0)
 			return rc;
 		c->tcp = tcps[i];
-		https[i] = rte_zmalloc_socket("sl_http_core", sizeof(*https[i]), RTE_CACHE_LINE_SIZE,
-					      socket);
+		https[i] = rte_zmalloc_socket("sl_http_core", sizeof(*https[i]),
+		                              RTE_CACHE_LINE_SIZE, socket);
 		if (https[i] == NULL)
 			return -ENOMEM;
-		rc = sl_http_core_init(https[i], tcps[i], &cfg.http, cfg.test.http_pressure, socket);
+		rc =
+		    sl_http_core_init(https[i], tcps[i], &cfg.http, cfg.test.http_pressure, socket);
 		if (rc < 0)
 			return rc;
 		if (cfg.test.tcp_echo_port != 0 || cfg.test.tcp_discard_port != 0) {
 			testapps[i] = rte_zmalloc_socket("sl_testapp", sizeof(*testapps[i]),
-							 RTE_CACHE_LINE_SIZE, socket);
+			                                 RTE_CACHE_LINE_SIZE, socket);
 			if (testapps[i] == NULL)
 				return -ENOMEM;
 			rc = sl_testapp_init(testapps[i], tcps[i], cfg.test.tcp_echo_port,
-					     cfg.test.tcp_discard_port, socket);
+			                     cfg.test.tcp_discard_port, socket);
 			if (rc < 0)
 				return rc;
 		}
 		if (cfg.impair.enabled) {
 			impairs[i] = rte_zmalloc_socket("sl_impair", sizeof(*impairs[i]),
-							RTE_CACHE_LINE_SIZE, socket);
+			                                RTE_CACHE_LINE_SIZE, socket);
 			if (impairs[i] == NULL)
 				return -ENOMEM;
 			sl_impair_init(impairs[i], &cfg.impair, i, pool, hz);
@@ -381,10 +381,10 @@ main(int argc, char **argv)
 {
 	static char eal_slots[SL_MAX_PORTS][SL_DEVARGS_LEN + 64];
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = "conf/sluice.yaml";
 	char *eal_argv[EAL_ARGS_MAX + 1];
@@ -440,7 +440,7 @@ main(int argc, char **argv)
 		rte_log_set_level(sl_logtype, (uint32_t)rc);
 	if (rte_eal_init((int)eal_argc, eal_argv) < 0) {
 		fprintf(stderr, PROG ": EAL initialisation failed: %s (EAL arguments:",
-			rte_strerror(rte_errno));
+		        rte_strerror(rte_errno));
 		for (i = 1; i < eal_argc; i++)
 			fprintf(stderr, " %s", eal_argv[i]);
 		fprintf(stderr, ")\n");
@@ -450,16 +450,16 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 
 	pool = rte_pktmbuf_pool_create("sl_pkt", cfg.dataplane.mbufs, cfg.dataplane.mbuf_cache, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	                               RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (pool == NULL) {
 		fprintf(stderr, PROG ": cannot allocate %u mbufs: %s (raise dataplane.memory_mb)\n",
-			cfg.dataplane.mbufs, rte_strerror(rte_errno));
+		        cfg.dataplane.mbufs, rte_strerror(rte_errno));
 		rc = 1;
 		goto out;
 	}
 	for (i = 0; i < cfg.n_ports; i++) {
 		rc = sl_port_setup(&ports[i], &cfg.ports[i], cfg.dataplane.n_poll, pool, err,
-				   sizeof(err));
+		                   sizeof(err));
 		if (rc < 0) {
 			fprintf(stderr, PROG ": %s\n", err);
 			rc = 1;
@@ -469,7 +469,7 @@ main(int argc, char **argv)
 	rc = sl_stats_create(&stats, cfg.dataplane.instance, cfg.dataplane.n_poll, cfg.n_ports);
 	if (rc < 0) {
 		fprintf(stderr, PROG ": cannot create the stats region %s: %s\n", stats.path,
-			strerror(-rc));
+		        strerror(-rc));
 		rc = 1;
 		goto out;
 	}
@@ -478,7 +478,8 @@ main(int argc, char **argv)
 	publish_ports();
 	rc = sl_tcp_syncookie_key_init(&cookie_key);
 	if (rc < 0) {
-		fprintf(stderr, PROG ": cannot read a random SYN-cookie secret: %s\n", strerror(-rc));
+		fprintf(stderr, PROG ": cannot read a random SYN-cookie secret: %s\n",
+		        strerror(-rc));
 		rc = 1;
 		goto out;
 	}
@@ -505,11 +506,11 @@ main(int argc, char **argv)
 		SL_LOG(NOTICE,
 		       "port %s (%s %s) up: %s/%u mac " RTE_ETHER_ADDR_PRT_FMT ", %u queue(s)%s",
 		       ports[i].name, sl_port_kind_name(ports[i].kind),
-		       cfg.ports[i].kind == SL_PORT_PCI ? cfg.ports[i].pci : cfg.ports[i].iface,
-		       ip, ports[i].ipv4_prefix, RTE_ETHER_ADDR_BYTES(&ports[i].mac),
-		       ports[i].n_queues, ports[i].rx_ip_cksum ? ", rx ip checksum offload" : "");
+		       cfg.ports[i].kind == SL_PORT_PCI ? cfg.ports[i].pci : cfg.ports[i].iface, ip,
+		       ports[i].ipv4_prefix, RTE_ETHER_ADDR_BYTES(&ports[i].mac), ports[i].n_queues,
+		       ports[i].rx_ip_cksum ? ", rx ip checksum offload" : "");
 	}
-	SL_LOG(NOTICE, "instance %s running: %u poll core(s), main lcore %u%s, %s", 
+	SL_LOG(NOTICE, "instance %s running: %u poll core(s), main lcore %u%s, %s",
 	       cfg.dataplane.instance, cfg.dataplane.n_poll, cfg.dataplane.main_lcore,
 	       cores[0]->is_main ? " (polls too)" : "", use_huge ? "hugepages" : "no hugepages");
 
@@ -524,7 +525,7 @@ main(int argc, char **argv)
 			rc = rte_eal_remote_launch(sl_core_loop, cores[i], cores[i]->lcore_id);
 			if (rc < 0) {
 				fprintf(stderr, PROG ": cannot launch lcore %u: %s\n",
-					cores[i]->lcore_id, rte_strerror(-rc));
+				        cores[i]->lcore_id, rte_strerror(-rc));
 				quit = true;
 				break;
 			}
@@ -532,7 +533,8 @@ main(int argc, char **argv)
 		if (main_core != NULL) {
 			sl_core_loop(main_core);
 		} else {
-			/* A main lcore that does not poll only keeps house; sleeping is fine here. */
+			/* A main lcore that does not poll only keeps house; sleeping is fine here.
+			 */
 			while (!quit) {
 				housekeeping(rte_rdtsc());
 				usleep(cfg.dataplane.stats_interval_ms * 1000u);

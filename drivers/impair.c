@@ -36,7 +36,7 @@ threshold(double p)
 
 void
 sl_impair_init(struct sl_impair *im, const struct sl_impair_conf *conf, uint32_t core_idx,
-	       struct rte_mempool *pool, uint64_t tsc_hz)
+               struct rte_mempool *pool, uint64_t tsc_hz)
 {
 	const struct sl_impair_dir_conf *dc[2] = {&conf->rx, &conf->tx};
 	int i;
@@ -68,7 +68,7 @@ flip_bit(uint64_t *rng, struct rte_mbuf *m)
 
 uint16_t
 sl_impair_burst(struct sl_impair *im, enum sl_impair_way way, struct rte_mbuf **pkts, uint16_t n,
-		uint16_t cap, uint64_t *ctr, uint64_t now_tsc)
+                uint16_t cap, uint64_t *ctr, uint64_t now_tsc)
 {
 	struct sl_impair_dir *d = &im->dir[way];
 	struct rte_mbuf *out[2 * 64];

@@ -26,7 +26,7 @@ enum sl_impair_way {
 };
 
 struct sl_impair_dir {
-	uint32_t loss;    /* thresholds out of 2^32 */
+	uint32_t loss; /* thresholds out of 2^32 */
 	uint32_t dup;
 	uint32_t reorder;
 	uint32_t corrupt;
@@ -36,14 +36,14 @@ struct sl_impair_dir {
 
 struct sl_impair {
 	uint64_t rng;
-	uint64_t hold_tsc;         /* longest a held packet waits when traffic stops */
-	struct rte_mempool *pool;  /* for duplicates */
+	uint64_t hold_tsc;        /* longest a held packet waits when traffic stops */
+	struct rte_mempool *pool; /* for duplicates */
 	struct sl_impair_dir dir[2];
 };
 
 /* Prepare a core's shim (seed mixed with core_idx). */
 void sl_impair_init(struct sl_impair *im, const struct sl_impair_conf *conf, uint32_t core_idx,
-		    struct rte_mempool *pool, uint64_t tsc_hz);
+                    struct rte_mempool *pool, uint64_t tsc_hz);
 
 /*
  * Impair pkts[0..n) in place for one direction; the array has room for cap
@@ -51,7 +51,7 @@ void sl_impair_init(struct sl_impair *im, const struct sl_impair_conf *conf, uin
  * in ctr. Returns the new count. Frees what it drops.
  */
 uint16_t sl_impair_burst(struct sl_impair *im, enum sl_impair_way way, struct rte_mbuf **pkts,
-			 uint16_t n, uint16_t cap, uint64_t *ctr, uint64_t now_tsc);
+                         uint16_t n, uint16_t cap, uint64_t *ctr, uint64_t now_tsc);
 
 /* Free a held packet (shutdown). */
 void sl_impair_fini(struct sl_impair *im);

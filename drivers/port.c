@@ -12,14 +12,14 @@
 
 /* Driver name of each kind; the vdev is named "<driver>_<port name>". */
 static const char *const kind_driver[SL_PORT_KIND_MAX] = {
-	[SL_PORT_PCI] = NULL,
-	[SL_PORT_AF_XDP] = "net_af_xdp",
-	[SL_PORT_AF_PACKET] = "net_af_packet",
-	[SL_PORT_TAP] = "net_tap",
-	[SL_PORT_PCAP] = "net_pcap",
-	[SL_PORT_MEMIF] = "net_memif",
-	[SL_PORT_RING] = "net_ring",
-	[SL_PORT_NULL] = "net_null",
+    [SL_PORT_PCI] = NULL,
+    [SL_PORT_AF_XDP] = "net_af_xdp",
+    [SL_PORT_AF_PACKET] = "net_af_packet",
+    [SL_PORT_TAP] = "net_tap",
+    [SL_PORT_PCAP] = "net_pcap",
+    [SL_PORT_MEMIF] = "net_memif",
+    [SL_PORT_RING] = "net_ring",
+    [SL_PORT_NULL] = "net_null",
 };
 
 static int
@@ -36,7 +36,7 @@ dev_name(const struct sl_port_conf *pc, char *out, size_t len)
 
 int
 sl_port_eal_args(const struct sl_port_conf *pc, char (*buf)[SL_DEVARGS_LEN + 64],
-		 unsigned int n_slots, char **argv, unsigned int argc_max, unsigned int *argc)
+                 unsigned int n_slots, char **argv, unsigned int argc_max, unsigned int *argc)
 {
 	char name[64], *s;
 	size_t len = SL_DEVARGS_LEN + 64;
@@ -56,24 +56,24 @@ sl_port_eal_args(const struct sl_port_conf *pc, char (*buf)[SL_DEVARGS_LEN + 64]
 		break;
 	case SL_PORT_TAP:
 		n = snprintf(s, len, "%s,iface=%s%s%s", name, pc->iface, pc->devargs[0] ? "," : "",
-			     pc->devargs);
+		             pc->devargs);
 		argv[(*argc)++] = "--vdev";
 		break;
 	case SL_PORT_AF_PACKET:
 		/* qpairs is set to the poll core count by the caller through devargs if needed. */
 		n = snprintf(s, len, "%s,iface=%s%s%s", name, pc->iface, pc->devargs[0] ? "," : "",
-			     pc->devargs);
+		             pc->devargs);
 		argv[(*argc)++] = "--vdev";
 		break;
 	case SL_PORT_AF_XDP:
 		n = snprintf(s, len, "%s,iface=%s%s%s", name, pc->iface, pc->devargs[0] ? "," : "",
-			     pc->devargs);
+		             pc->devargs);
 		argv[(*argc)++] = "--vdev";
 		break;
 	case SL_PORT_MEMIF:
 		n = snprintf(s, len, "%s,role=%s,socket=%s%s%s", name,
-			     pc->memif_role == SL_MEMIF_CLIENT ? "client" : "server", pc->socket,
-			     pc->devargs[0] ? "," : "", pc->devargs);
+		             pc->memif_role == SL_MEMIF_CLIENT ? "client" : "server", pc->socket,
+		             pc->devargs[0] ? "," : "", pc->devargs);
 		argv[(*argc)++] = "--vdev";
 		break;
 	case SL_PORT_PCAP:
@@ -93,7 +93,7 @@ sl_port_eal_args(const struct sl_port_conf *pc, char (*buf)[SL_DEVARGS_LEN + 64]
 
 int
 sl_port_setup(struct sl_port *p, const struct sl_port_conf *pc, uint16_t n_queues,
-	      struct rte_mempool *pool, char *err, size_t errlen)
+              struct rte_mempool *pool, char *err, size_t errlen)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -116,32 +116,34 @@ sl_port_setup(struct sl_port *p, const struct sl_port_conf *pc, uint16_t n_queue
 	rc = rte_eth_dev_get_port_by_name(p->dev_name, &p->port_id);
 	if (rc < 0) {
 		snprintf(err, errlen,
-			 "port '%s' (%s %s): device not found; the driver could not create or "
-			 "probe it (see the EAL lines above)",
-			 pc->name, sl_port_kind_name(pc->kind),
-			 pc->kind == SL_PORT_PCI ? pc->pci : pc->iface);
+		         "port '%s' (%s %s): device not found; the driver could not create or "
+		         "probe it (see the EAL lines above)",
+		         pc->name, sl_port_kind_name(pc->kind),
+		         pc->kind == SL_PORT_PCI ? pc->pci : pc->iface);
 		return -ENODEV;
 	}
 	rc = rte_eth_dev_info_get(p->port_id, &info);
 	if (rc < 0) {
 		snprintf(err, errlen, "port '%s': cannot read device info: %s", pc->name,
-			 rte_strerror(-rc));
+		         rte_strerror(-rc));
 		return rc;
 	}
 	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
-		snprintf(err, errlen,
-			 "port '%s': %u poll cores need %u queue pairs, the device has %u RX / %u TX",
-			 pc->name, n_queues, n_queues, info.max_rx_queues, info.max_tx_queues);
+		snprintf(
+		    err, errlen,
+		    "port '%s': %u poll cores need %u queue pairs, the device has %u RX / %u TX",
+		    pc->name, n_queues, n_queues, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
 	p->n_queues = n_queues;
 
 	memset(&conf, 0, sizeof(conf));
 	if (n_queues > 1 && info.flow_type_rss_offloads != 0) {
-		/* Spread flows across the poll cores by the 4-tuple, so a TCP connection stays on one core. */
+		/* Spread flows across the poll cores by the 4-tuple, so a TCP connection stays on
+		 * one core. */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
+		    (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
 	}
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
@@ -165,7 +167,8 @@ sl_port_setup(struct sl_port *p, const struct sl_port_conf *pc, uint16_t n_queue
 
 	rc = rte_eth_dev_configure(p->port_id, n_queues, n_queues, &conf);
 	if (rc < 0) {
-		snprintf(err, errlen, "port '%s': configure failed: %s", pc->name, rte_strerror(-rc));
+		snprintf(err, errlen, "port '%s': configure failed: %s", pc->name,
+		         rte_strerror(-rc));
 		return rc;
 	}
 	nb_rxd = pc->rx_desc;
@@ -173,7 +176,7 @@ sl_port_setup(struct sl_port *p, const struct sl_port_conf *pc, uint16_t n_queue
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rxd, &nb_txd);
 	if (rc < 0) {
 		snprintf(err, errlen, "port '%s': descriptor counts rejected: %s", pc->name,
-			 rte_strerror(-rc));
+		         rte_strerror(-rc));
 		return rc;
 	}
 	socket = rte_eth_dev_socket_id(p->port_id);
@@ -184,16 +187,17 @@ sl_port_setup(struct sl_port *p, const struct sl_port_conf *pc, uint16_t n_queue
 	txq = info.default_txconf;
 	txq.offloads = conf.txmode.offloads;
 	for (q = 0; q < n_queues; q++) {
-		rc = rte_eth_rx_queue_setup(p->port_id, q, nb_rxd, (unsigned int)socket, &rxq, pool);
+		rc =
+		    rte_eth_rx_queue_setup(p->port_id, q, nb_rxd, (unsigned int)socket, &rxq, pool);
 		if (rc < 0) {
 			snprintf(err, errlen, "port '%s': RX queue %u: %s", pc->name, q,
-				 rte_strerror(-rc));
+			         rte_strerror(-rc));
 			return rc;
 		}
 		rc = rte_eth_tx_queue_setup(p->port_id, q, nb_txd, (unsigned int)socket, &txq);
 		if (rc < 0) {
 			snprintf(err, errlen, "port '%s': TX queue %u: %s", pc->name, q,
-				 rte_strerror(-rc));
+			         rte_strerror(-rc));
 			return rc;
 		}
 	}
@@ -208,7 +212,7 @@ sl_port_setup(struct sl_port *p, const struct sl_port_conf *pc, uint16_t n_queue
 		rc = rte_eth_dev_default_mac_addr_set(p->port_id, &mac);
 		if (rc < 0) {
 			snprintf(err, errlen, "port '%s': cannot set MAC: %s", pc->name,
-				 rte_strerror(-rc));
+			         rte_strerror(-rc));
 			return rc;
 		}
 	}

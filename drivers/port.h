@@ -20,17 +20,17 @@ struct sl_port {
 	char name[SL_NAME_LEN];
 	enum sl_port_kind kind;
 	uint16_t port_id;
-	uint16_t n_queues;          /* RX/TX queue pairs: one per poll core */
+	uint16_t n_queues; /* RX/TX queue pairs: one per poll core */
 	struct rte_ether_addr mac;
-	uint32_t ipv4;              /* network byte order */
-	uint32_t ipv4_mask;         /* network byte order */
+	uint32_t ipv4;      /* network byte order */
+	uint32_t ipv4_mask; /* network byte order */
 	uint8_t ipv4_prefix;
-	bool rx_ip_cksum;           /* the NIC verifies IPv4 header checksums */
-	bool tx_ip_cksum;           /* the NIC fills IPv4 header checksums */
-	bool rx_l4_cksum;           /* the NIC verifies TCP checksums */
-	bool tx_tcp_cksum;          /* the NIC fills TCP checksums (given the pseudo-header sum) */
+	bool rx_ip_cksum;  /* the NIC verifies IPv4 header checksums */
+	bool tx_ip_cksum;  /* the NIC fills IPv4 header checksums */
+	bool rx_l4_cksum;  /* the NIC verifies TCP checksums */
+	bool tx_tcp_cksum; /* the NIC fills TCP checksums (given the pseudo-header sum) */
 	bool started;
-	char dev_name[64];          /* ethdev name: vdev name or PCI address */
+	char dev_name[64]; /* ethdev name: vdev name or PCI address */
 };
 
 /*
@@ -40,7 +40,7 @@ struct sl_port {
  * added or a negative errno. idx is the port's index in the config.
  */
 int sl_port_eal_args(const struct sl_port_conf *pc, char (*buf)[SL_DEVARGS_LEN + 64],
-		     unsigned int n_slots, char **argv, unsigned int argc_max, unsigned int *argc);
+                     unsigned int n_slots, char **argv, unsigned int argc_max, unsigned int *argc);
 
 /*
  * Find the probed device, configure n_queues RX/TX queues from pool, enable
@@ -49,7 +49,7 @@ int sl_port_eal_args(const struct sl_port_conf *pc, char (*buf)[SL_DEVARGS_LEN +
  * left stopped.
  */
 int sl_port_setup(struct sl_port *p, const struct sl_port_conf *pc, uint16_t n_queues,
-		  struct rte_mempool *pool, char *err, size_t errlen);
+                  struct rte_mempool *pool, char *err, size_t errlen);
 
 /* Stop and close the device. Accepts a port that never started. */
 void sl_port_teardown(struct sl_port *p);

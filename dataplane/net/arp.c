@@ -16,8 +16,8 @@ sl_arp_cache_init(struct sl_arp_cache *c, uint32_t n_slots, uint64_t timeout_tsc
 {
 	if (n_slots < SL_ARP_PROBE || (n_slots & (n_slots - 1)) != 0)
 		return -EINVAL;
-	c->slots = rte_zmalloc_socket("sl_arp", sizeof(*c->slots) * n_slots, RTE_CACHE_LINE_SIZE,
-				      socket);
+	c->slots =
+	    rte_zmalloc_socket("sl_arp", sizeof(*c->slots) * n_slots, RTE_CACHE_LINE_SIZE, socket);
 	if (c->slots == NULL)
 		return -ENOMEM;
 	c->mask = n_slots - 1;
@@ -42,7 +42,7 @@ slot_of(const struct sl_arp_cache *c, uint32_t ip)
 
 bool
 sl_arp_cache_learn(struct sl_arp_cache *c, uint32_t ip, const struct rte_ether_addr *mac,
-		   uint64_t now_tsc)
+                   uint64_t now_tsc)
 {
 	struct sl_arp_entry *e, *victim = NULL;
 	uint32_t i, s = slot_of(c, ip);
@@ -58,13 +58,13 @@ sl_arp_cache_learn(struct sl_arp_cache *c, uint32_t ip, const struct rte_ether_a
 			if (victim == NULL || victim->ip != 0)
 				victim = e;
 		} else if (victim == NULL ||
-			   (victim->ip != 0 && e->learned_tsc < victim->learned_tsc)) {
+		           (victim->ip != 0 && e->learned_tsc < victim->learned_tsc)) {
 			victim = e;
 		}
 	}
 	/* Replacing a live entry for another address is an eviction; a stale one is not. */
-	evicted = victim->ip != 0 && victim->ip != ip &&
-		  now_tsc - victim->learned_tsc < c->timeout_tsc;
+	evicted =
+	    victim->ip != 0 && victim->ip != ip && now_tsc - victim->learned_tsc < c->timeout_tsc;
 	victim->ip = ip;
 	victim->mac = *mac;
 	victim->learned_tsc = now_tsc;
@@ -73,7 +73,7 @@ sl_arp_cache_learn(struct sl_arp_cache *c, uint32_t ip, const struct rte_ether_a
 
 bool
 sl_arp_cache_lookup(const struct sl_arp_cache *c, uint32_t ip, struct rte_ether_addr *mac,
-		    uint64_t now_tsc)
+                    uint64_t now_tsc)
 {
 	const struct sl_arp_entry *e;
 	uint32_t i, s = slot_of(c, ip);
@@ -139,7 +139,8 @@ sl_arp_input(struct sl_core *core, struct sl_core_port *cp, struct rte_mbuf *m, 
 	switch (arp->arp_opcode) {
 	case RTE_BE16(RTE_ARP_OP_REQUEST):
 		if (tip != port->ipv4 || sip == port->ipv4) {
-			/* Someone else's request, or a gratuitous ARP: refresh only what we know. */
+			/* Someone else's request, or a gratuitous ARP: refresh only what we know.
+			 */
 			if (sip != 0 && known(core, sip))
 				learn(core, sip, &arp->arp_data.arp_sha);
 			sl_core_drop(core, m, SL_DROP_ARP_NOT_FOR_US);

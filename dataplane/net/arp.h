@@ -18,7 +18,7 @@ struct rte_mbuf;
  * array, probing SL_ARP_PROBE slots; a full probe window evicts its oldest.
  */
 struct sl_arp_entry {
-	uint32_t ip;          /* network byte order; 0 = free */
+	uint32_t ip; /* network byte order; 0 = free */
 	struct rte_ether_addr mac;
 	uint64_t learned_tsc;
 };
@@ -37,11 +37,11 @@ void sl_arp_cache_free(struct sl_arp_cache *c);
 
 /* Insert or refresh ip -> mac. Returns true if a valid entry for another address was evicted. */
 bool sl_arp_cache_learn(struct sl_arp_cache *c, uint32_t ip, const struct rte_ether_addr *mac,
-			uint64_t now_tsc);
+                        uint64_t now_tsc);
 
 /* Look up a fresh entry. Returns true and fills mac, or false. */
 bool sl_arp_cache_lookup(const struct sl_arp_cache *c, uint32_t ip, struct rte_ether_addr *mac,
-			 uint64_t now_tsc);
+                         uint64_t now_tsc);
 
 /*
  * Handle one ARP frame (m->data_off at the Ethernet header, arp_off bytes
@@ -49,7 +49,7 @@ bool sl_arp_cache_lookup(const struct sl_arp_cache *c, uint32_t ip, struct rte_e
  * cp, or frees it counting a drop reason.
  */
 void sl_arp_input(struct sl_core *core, struct sl_core_port *cp, struct rte_mbuf *m,
-		  uint16_t arp_off);
+                  uint16_t arp_off);
 
 /* Build a gratuitous ARP request announcing cp's address and queue it. Returns 0 or -ENOMEM. */
 int sl_arp_send_gratuitous(struct sl_core *core, struct sl_core_port *cp);

@@ -25,7 +25,7 @@ sl_eth_input(struct sl_core *core, struct sl_core_port *cp, struct rte_mbuf *m)
 	 * land here too.
 	 */
 	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, &cp->port->mac) &&
-		     !rte_is_broadcast_ether_addr(&eth->dst_addr))) {
+	             !rte_is_broadcast_ether_addr(&eth->dst_addr))) {
 		sl_core_drop(core, m, SL_DROP_ETH_NOT_FOR_US);
 		return;
 	}

@@ -23,7 +23,7 @@ sl_icmp_input(struct sl_core *core, struct sl_core_port *cp, struct rte_mbuf *m)
 	uint16_t sum;
 
 	if (unlikely(len < sizeof(struct rte_icmp_hdr) ||
-		     rte_pktmbuf_data_len(m) < off + sizeof(struct rte_icmp_hdr))) {
+	             rte_pktmbuf_data_len(m) < off + sizeof(struct rte_icmp_hdr))) {
 		sl_core_drop(core, m, SL_DROP_ICMP_TRUNCATED);
 		return;
 	}
@@ -48,8 +48,8 @@ sl_icmp_input(struct sl_core *core, struct sl_core_port *cp, struct rte_mbuf *m)
 	{
 		uint32_t c = (uint16_t)~rte_be_to_cpu_16(icmp->icmp_cksum);
 
-		c += (uint16_t)~(RTE_IP_ICMP_ECHO_REQUEST << 8); /* ~m  */
-		c += (uint16_t)(RTE_IP_ICMP_ECHO_REPLY << 8);    /* m'  */
+		c += (uint16_t) ~(RTE_IP_ICMP_ECHO_REQUEST << 8); /* ~m  */
+		c += (uint16_t)(RTE_IP_ICMP_ECHO_REPLY << 8);     /* m'  */
 		c = (c & 0xffff) + (c >> 16);
 		c = (c & 0xffff) + (c >> 16);
 		icmp->icmp_cksum = rte_cpu_to_be_16((uint16_t)~c);

@@ -29,7 +29,7 @@ sl_ipv4_input(struct sl_core *core, struct sl_core_port *cp, struct rte_mbuf *m,
 	}
 	hlen = (uint32_t)(ip->version_ihl & 0xf) * 4;
 	if (unlikely(hlen < sizeof(struct rte_ipv4_hdr) ||
-		     l3_off + hlen > rte_pktmbuf_data_len(m))) {
+	             l3_off + hlen > rte_pktmbuf_data_len(m))) {
 		sl_core_drop(core, m, SL_DROP_IPV4_BAD_HLEN);
 		return;
 	}
@@ -53,7 +53,7 @@ sl_ipv4_input(struct sl_core *core, struct sl_core_port *cp, struct rte_mbuf *m,
 		return;
 	}
 	if (unlikely(ip->fragment_offset &
-		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+	             RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		sl_core_drop(core, m, SL_DROP_IPV4_FRAGMENT);
 		return;
 	}
@@ -62,11 +62,12 @@ sl_ipv4_input(struct sl_core *core, struct sl_core_port *cp, struct rte_mbuf *m,
 		return;
 	}
 	if (unlikely(sl_ipv4_bad_source(ip->src_addr) || ip->src_addr == port->ipv4 ||
-		     (ip->src_addr | port->ipv4_mask) == UINT32_MAX)) {
+	             (ip->src_addr | port->ipv4_mask) == UINT32_MAX)) {
 		sl_core_drop(core, m, SL_DROP_IPV4_BAD_SRC);
 		return;
 	}
-	/* Ethernet pads short frames to 60 bytes: cut the padding so upper layers see the datagram. */
+	/* Ethernet pads short frames to 60 bytes: cut the padding so upper layers see the datagram.
+	 */
 	if (avail > tot)
 		rte_pktmbuf_trim(m, avail - tot);
 	m->l2_len = l3_off;

@@ -16,6 +16,6 @@ struct rte_mbuf;
  * m->l3_len. Consumes m.
  */
 void sl_ipv4_input(struct sl_core *core, struct sl_core_port *cp, struct rte_mbuf *m,
-		   uint16_t l3_off);
+                   uint16_t l3_off);
 
 #endif /* SL_IPV4_H */

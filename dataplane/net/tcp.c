@@ -96,9 +96,9 @@ struct seg_opts {
 struct seg {
 	uint32_t seq;
 	uint32_t ack;
-	uint32_t len;     /* payload bytes */
-	uint32_t off;     /* payload offset from rte_pktmbuf_mtod(m) */
-	uint32_t wnd;     /* raw window field */
+	uint32_t len; /* payload bytes */
+	uint32_t off; /* payload offset from rte_pktmbuf_mtod(m) */
+	uint32_t wnd; /* raw window field */
 	uint8_t flags;
 	struct seg_opts o;
 };
@@ -119,8 +119,8 @@ const char *
 sl_tcp_state_name(enum sl_tcp_state s)
 {
 	static const char *const names[SL_TCP_STATE_MAX] = {
-		"CLOSED",     "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1",
-		"FIN_WAIT_2", "CLOSING",  "LAST_ACK",    "TIME_WAIT",
+	    "CLOSED",     "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1",
+	    "FIN_WAIT_2", "CLOSING",  "LAST_ACK",    "TIME_WAIT",
 	};
 
 	return (unsigned)s < SL_TCP_STATE_MAX ? names[s] : "?";
@@ -346,7 +346,7 @@ send_segment(struct sl_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	optlen = conn_opts(c, opts, true);
 	wnd = rcv_window(c);
 	m = build(tc, c->cp, &c->key, &c->peer_mac, seq, c->rcv_nxt, flags | TH_ACK, wnd, opts,
-		  optlen, len, &payload);
+	          optlen, len, &payload);
 	if (m == NULL)
 		return -ENOBUFS;
 	if (len != 0)
@@ -366,7 +366,7 @@ send_ack(struct sl_tcp_conn *c)
 /* RST in answer to a segment that has no connection (RFC 9293 3.10.7.1). */
 static void
 send_rst_for(struct sl_tcp_core *tc, struct sl_core_port *cp, const struct rte_ether_addr *dmac,
-	     const struct sl_tcp_key *key, const struct seg *s)
+             const struct sl_tcp_key *key, const struct seg *s)
 {
 	struct rte_mbuf *m;
 	uint8_t *payload;
@@ -375,8 +375,8 @@ send_rst_for(struct sl_tcp_core *tc, struct sl_core_port *cp, const struct rte_e
 		m = build(tc, cp, key, dmac, s->ack, 0, TH_RST, 0, NULL, 0, 0, &payload);
 	else
 		m = build(tc, cp, key, dmac, 0,
-			  s->seq + s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN),
-			  TH_RST | TH_ACK, 0, NULL, 0, 0, &payload);
+		          s->seq + s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN),
+		          TH_RST | TH_ACK, 0, NULL, 0, 0, &payload);
 	if (m == NULL)
 		return;
 	tc->core->ctr[SL_CTR_TCP_RST_OUT]++;
@@ -386,8 +386,8 @@ send_rst_for(struct sl_tcp_core *tc, struct sl_core_port *cp, const struct rte_e
 /* SYN-ACK with the options the peer offered: MSS always, then SACK-permitted, TS, WS. */
 static void
 send_synack(struct sl_tcp_core *tc, struct sl_core_port *cp, const struct sl_tcp_key *key,
-	    const struct rte_ether_addr *dmac, uint32_t iss, uint32_t ack, const struct seg_opts *po,
-	    uint32_t tsval, uint8_t wscale, uint32_t ts_recent)
+            const struct rte_ether_addr *dmac, uint32_t iss, uint32_t ack,
+            const struct seg_opts *po, uint32_t tsval, uint8_t wscale, uint32_t ts_recent)
 {
 	uint8_t o[40], n = 0, *payload;
 	uint16_t mss = rte_cpu_to_be_16(tc->conf->mss), wnd;
@@ -457,12 +457,12 @@ arm_rto(struct sl_tcp_conn *c)
 	uint32_t us = sl_tcp_rto_us(&c->rto);
 
 	sl_timer_arm(&c->tc->wheel, &c->rtx_timer,
-		     c->tc->core->now + (uint64_t)us * c->tc->tsc_hz / 1000000u);
+	             c->tc->core->now + (uint64_t)us * c->tc->tsc_hz / 1000000u);
 }
 
 static struct sl_tcp_conn *
 conn_alloc(struct sl_tcp_core *tc, struct sl_core_port *cp, const struct sl_tcp_key *key,
-	   const struct rte_ether_addr *mac, const struct sl_tcp_listener *l)
+           const struct rte_ether_addr *mac, const struct sl_tcp_listener *l)
 {
 	struct sl_tcp_conn *c;
 	uint32_t idx = tc->free_head;
@@ -480,7 +480,7 @@ conn_alloc(struct sl_tcp_core *tc, struct sl_core_port *cp, const struct sl_tcp_
 	c->last_rx_tsc = tc->core->now;
 	sl_tcp_rto_init(&c->rto, &tc->rto_conf);
 	sl_tcp_ooo_init(&c->ooo, &tc->ooo_store[(size_t)idx * tc->conf->ooo_segs],
-			tc->conf->ooo_segs, &tc->ooo_budget);
+	                tc->conf->ooo_segs, &tc->ooo_budget);
 	sl_timer_init(&c->rtx_timer, rtx_expired, c);
 	sl_timer_init(&c->delack_timer, delack_expired, c);
 	sl_timer_init(&c->life_timer, life_expired, c);
@@ -582,7 +582,7 @@ abort_with(struct sl_tcp_conn *c, enum sl_tcp_close_reason why)
 		return;
 	if (c->state != SL_TCP_TIME_WAIT) {
 		m = build(tc, c->cp, &c->key, &c->peer_mac, c->snd_nxt, c->rcv_nxt, TH_RST | TH_ACK,
-			  0, NULL, 0, 0, &payload);
+		          0, NULL, 0, 0, &payload);
 		if (m != NULL) {
 			tc->core->ctr[SL_CTR_TCP_RST_OUT]++;
 			transmit(tc, c->cp, m);
@@ -782,11 +782,11 @@ rtx_expired(struct sl_timer *t, void *arg)
 		sl_tcp_rto_backoff(&c->rto);
 		tc->core->ctr[SL_CTR_TCP_RETRANSMITS]++;
 		{
-			struct seg_opts po = {
-				.has_ts = c->ts_ok, .sack_perm = c->sack_ok,
-				.has_ws = c->rcv_wscale != 0 || c->snd_wscale != 0};
+			struct seg_opts po = {.has_ts = c->ts_ok,
+			                      .sack_perm = c->sack_ok,
+			                      .has_ws = c->rcv_wscale != 0 || c->snd_wscale != 0};
 			send_synack(tc, c->cp, &c->key, &c->peer_mac, c->iss, c->rcv_nxt, &po,
-				    now_ms(tc), c->rcv_wscale, c->ts_recent);
+			            now_ms(tc), c->rcv_wscale, c->ts_recent);
 		}
 		arm_rto(c);
 		return;
@@ -897,7 +897,8 @@ parse_opts(const uint8_t *p, uint32_t len, bool syn, struct seg_opts *o)
 		case OPT_WS:
 			if (olen == 3 && syn) {
 				o->has_ws = true;
-				o->wscale = p[i + 2] > SL_TCP_WSCALE_MAX ? SL_TCP_WSCALE_MAX : p[i + 2];
+				o->wscale =
+				    p[i + 2] > SL_TCP_WSCALE_MAX ? SL_TCP_WSCALE_MAX : p[i + 2];
 			}
 			break;
 		case OPT_SACK_PERM:
@@ -908,9 +909,9 @@ parse_opts(const uint8_t *p, uint32_t len, bool syn, struct seg_opts *o)
 			if (olen == 10) {
 				o->has_ts = true;
 				o->tsval = (uint32_t)p[i + 2] << 24 | (uint32_t)p[i + 3] << 16 |
-					   (uint32_t)p[i + 4] << 8 | p[i + 5];
+				           (uint32_t)p[i + 4] << 8 | p[i + 5];
 				o->tsecr = (uint32_t)p[i + 6] << 24 | (uint32_t)p[i + 7] << 16 |
-					   (uint32_t)p[i + 8] << 8 | p[i + 9];
+				           (uint32_t)p[i + 8] << 8 | p[i + 9];
 			}
 			break;
 		default:
@@ -959,7 +960,7 @@ cookie_slot(const struct sl_tcp_core *tc)
 /* Fill the negotiated parameters of a new connection and its ESTABLISHED-ready state. */
 static void
 conn_negotiate(struct sl_tcp_conn *c, uint16_t peer_mss, bool ws, uint8_t peer_ws, bool sack,
-	       bool ts)
+               bool ts)
 {
 	struct sl_tcp_core *tc = c->tc;
 
@@ -999,11 +1000,11 @@ conn_established(struct sl_tcp_conn *c)
 }
 
 static void conn_input(struct sl_tcp_core *tc, struct sl_tcp_conn *c, struct rte_mbuf *m,
-		       struct seg *s);
+                       struct seg *s);
 
 static void
 listen_input(struct sl_tcp_core *tc, struct sl_core_port *cp, struct rte_mbuf *m,
-	     const struct sl_tcp_key *key, struct seg *s)
+             const struct sl_tcp_key *key, struct seg *s)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct sl_tcp_listener *l = find_listener(tc, key->lport);
@@ -1028,7 +1029,7 @@ listen_input(struct sl_tcp_core *tc, struct sl_core_port *cp, struct rte_mbuf *m
 		cookie_flow(key, &f);
 		if (tc->conf->syncookies == SL_TCP_SYNCOOKIES_NEVER ||
 		    sl_tcp_syncookie_verify(tc->cookie_key, &f, s->seq - 1, s->ack - 1,
-					    cookie_slot(tc), &mss) < 0) {
+		                            cookie_slot(tc), &mss) < 0) {
 			if (tc->conf->syncookies != SL_TCP_SYNCOOKIES_NEVER)
 				tc->core->ctr[SL_CTR_TCP_SYNCOOKIES_BAD]++;
 			send_rst_for(tc, cp, &eth->src_addr, key, s);
@@ -1056,7 +1057,7 @@ listen_input(struct sl_tcp_core *tc, struct sl_core_port *cp, struct rte_mbuf *m
 		c->rcv_nxt = s->seq;
 		c->ts_recent = s->o.tsval;
 		conn_negotiate(c, mss, ws != SL_TCP_WSCALE_NONE, ws == SL_TCP_WSCALE_NONE ? 0 : ws,
-			       sack, s->o.has_ts);
+		               sack, s->o.has_ts);
 		c->snd_wnd = s->wnd << c->snd_wscale;
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
@@ -1099,14 +1100,13 @@ listen_input(struct sl_tcp_core *tc, struct sl_core_port *cp, struct rte_mbuf *m
 		if (mss > tc->conf->mss)
 			mss = tc->conf->mss;
 		cookie_flow(key, &f);
-		iss = sl_tcp_syncookie_encode(tc->cookie_key, &f, s->seq, cookie_slot(tc), mss,
-					      NULL);
+		iss =
+		    sl_tcp_syncookie_encode(tc->cookie_key, &f, s->seq, cookie_slot(tc), mss, NULL);
 		if (s->o.has_ts)
 			tsval = sl_tcp_syncookie_ts_encode(
-				tsval, s->o.has_ws ? s->o.wscale : SL_TCP_WSCALE_NONE,
-				s->o.sack_perm);
+			    tsval, s->o.has_ws ? s->o.wscale : SL_TCP_WSCALE_NONE, s->o.sack_perm);
 		send_synack(tc, cp, key, &eth->src_addr, iss, s->seq + 1, &s->o, tsval,
-			    (uint8_t)tc->wscale, s->o.tsval);
+		            (uint8_t)tc->wscale, s->o.tsval);
 		tc->core->ctr[SL_CTR_TCP_SYNCOOKIES_SENT]++;
 		rte_pktmbuf_free(m);
 		return;
@@ -1127,13 +1127,13 @@ listen_input(struct sl_tcp_core *tc, struct sl_core_port *cp, struct rte_mbuf *m
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->ts_recent = s->o.tsval;
 	conn_negotiate(c, s->o.has_mss ? s->o.mss : DEFAULT_MSS, s->o.has_ws, s->o.wscale,
-		       s->o.sack_perm, s->o.has_ts);
+	               s->o.sack_perm, s->o.has_ts);
 	c->snd_wnd = s->wnd; /* a SYN's window is not scaled */
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = c->iss;
 	c->rcv_adv = c->rcv_nxt + (tc->conf->rcv_buf > 0xffff ? 0xffff : tc->conf->rcv_buf);
 	send_synack(tc, cp, key, &eth->src_addr, c->iss, c->rcv_nxt, &s->o, now_ms(tc),
-		    (uint8_t)tc->wscale, c->ts_recent);
+	            (uint8_t)tc->wscale, c->ts_recent);
 	arm_rto(c);
 	rte_pktmbuf_free(m);
 }
@@ -1183,15 +1183,16 @@ ack_input(struct sl_tcp_conn *c, const struct seg *s)
 		c->snd_una = s->ack;
 		if (sl_tcp_seq_lt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
-		/* RTT sample: timestamps echo, else the timed segment (Karn: never a retransmit). */
+		/* RTT sample: timestamps echo, else the timed segment (Karn: never a retransmit).
+		 */
 		if (c->ts_ok && s->o.has_ts && s->o.tsecr != 0) {
 			uint32_t rtt = now_ms(tc) - s->o.tsecr;
 
 			if (rtt < 60000)
 				sl_tcp_rto_sample(&c->rto, rtt * 1000u);
 		} else if (c->timing && sl_tcp_seq_gt(s->ack, c->rtt_seq)) {
-			sl_tcp_rto_sample(&c->rto,
-					  (uint32_t)((tc->core->now - c->rtt_tsc) * 1000000u / tc->tsc_hz));
+			sl_tcp_rto_sample(&c->rto, (uint32_t)((tc->core->now - c->rtt_tsc) *
+			                                      1000000u / tc->tsc_hz));
 			c->timing = false;
 		}
 		c->retries = 0;
@@ -1210,7 +1211,8 @@ ack_input(struct sl_tcp_conn *c, const struct seg *s)
 					len = c->sndq_bytes;
 				if (len != 0 && send_segment(c, c->snd_una, len, 0) == 0)
 					tc->core->ctr[SL_CTR_TCP_RETRANSMITS]++;
-				c->cwnd = c->cwnd > data_acked ? c->cwnd - data_acked + smss(c) : smss(c);
+				c->cwnd =
+				    c->cwnd > data_acked ? c->cwnd - data_acked + smss(c) : smss(c);
 			}
 		} else if (c->cwnd < c->ssthresh) {
 			c->cwnd += data_acked < smss(c) ? data_acked : smss(c);
@@ -1230,7 +1232,7 @@ ack_input(struct sl_tcp_conn *c, const struct seg *s)
 				return false;
 		}
 	} else if (s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
-		   (s->wnd << c->snd_wscale) == c->snd_wnd && c->snd_una != c->snd_max) {
+	           (s->wnd << c->snd_wscale) == c->snd_wnd && c->snd_una != c->snd_max) {
 		/* Duplicate ACK (RFC 5681 2). */
 		tc->core->ctr[SL_CTR_TCP_DUP_ACKS]++;
 		if (++c->dupacks == 3 && !c->in_recovery) {
@@ -1311,20 +1313,21 @@ conn_input(struct sl_tcp_core *tc, struct sl_tcp_conn *c, struct rte_mbuf *m, st
 	if (c->state == SL_TCP_SYN_RCVD && (s->flags & TH_SYN) && !(s->flags & TH_ACK) &&
 	    s->seq == c->irs) {
 		/* A retransmitted SYN: our SYN-ACK was lost. */
-		struct seg_opts po = {.has_ts = c->ts_ok, .sack_perm = c->sack_ok,
-				      .has_ws = c->rcv_wscale != 0 || c->snd_wscale != 0};
+		struct seg_opts po = {.has_ts = c->ts_ok,
+		                      .sack_perm = c->sack_ok,
+		                      .has_ws = c->rcv_wscale != 0 || c->snd_wscale != 0};
 
 		send_synack(tc, c->cp, &c->key, &c->peer_mac, c->iss, c->rcv_nxt, &po, now_ms(tc),
-			    c->rcv_wscale, c->ts_recent);
+		            c->rcv_wscale, c->ts_recent);
 		rte_pktmbuf_free(m);
 		return;
 	}
 	if (seqlen == 0)
-		acceptable = wnd == 0 ? s->seq == c->rcv_nxt
-				      : sl_tcp_seq_in(s->seq, c->rcv_nxt, wnd);
+		acceptable =
+		    wnd == 0 ? s->seq == c->rcv_nxt : sl_tcp_seq_in(s->seq, c->rcv_nxt, wnd);
 	else
 		acceptable = wnd != 0 && sl_tcp_seq_lt(s->seq, c->rcv_nxt + wnd) &&
-			     sl_tcp_seq_gt(s->seq + seqlen, c->rcv_nxt);
+		             sl_tcp_seq_gt(s->seq + seqlen, c->rcv_nxt);
 	if (!acceptable) {
 		/*
 		 * Zero window: the ACK and window of a probe still count
@@ -1403,7 +1406,7 @@ conn_input(struct sl_tcp_core *tc, struct sl_tcp_conn *c, struct rte_mbuf *m, st
 
 	/* Data (RFC 9293 3.10.7.4, seventh check). */
 	if (s->len != 0 && (c->state == SL_TCP_ESTABLISHED || c->state == SL_TCP_FIN_WAIT_1 ||
-			    c->state == SL_TCP_FIN_WAIT_2)) {
+	                    c->state == SL_TCP_FIN_WAIT_2)) {
 		uint32_t off = s->off, len = s->len, seq = s->seq;
 		uint32_t right = c->rcv_adv;
 
@@ -1449,11 +1452,12 @@ conn_input(struct sl_tcp_core *tc, struct sl_tcp_conn *c, struct rte_mbuf *m, st
 				ack_now = true; /* every second segment (RFC 9293 3.8.6.3) */
 			} else if (!sl_timer_pending(&c->delack_timer)) {
 				sl_timer_arm(&tc->wheel, &c->delack_timer,
-					     tc->core->now + tc->conf->delack_us * (tc->tsc_hz / 1000000u));
+				             tc->core->now +
+				                 tc->conf->delack_us * (tc->tsc_hz / 1000000u));
 			}
 		} else if (len != 0) {
 			int rc = sl_tcp_ooo_insert(&c->ooo, m, off, len, seq, c->rcv_nxt,
-						   c->rcv_adv - c->rcv_nxt);
+			                           c->rcv_adv - c->rcv_nxt);
 
 			if (rc >= 0) {
 				m_used = true;
@@ -1515,8 +1519,7 @@ sl_tcp_input(struct sl_tcp_core *tc, struct sl_core_port *cp, struct rte_mbuf *m
 	uint64_t ck;
 
 	tc->core->ctr[SL_CTR_TCP_RX_SEGMENTS]++;
-	if (unlikely(l4_len < sizeof(*th) ||
-		     rte_pktmbuf_data_len(m) < l4_off + sizeof(*th))) {
+	if (unlikely(l4_len < sizeof(*th) || rte_pktmbuf_data_len(m) < l4_off + sizeof(*th))) {
 		sl_core_drop(tc->core, m, SL_DROP_TCP_TRUNCATED);
 		return;
 	}
@@ -1587,7 +1590,7 @@ sl_tcp_listen(struct sl_tcp_core *tc, uint16_t port, const struct sl_tcp_app_ops
 
 int
 sl_tcp_core_init(struct sl_tcp_core *tc, struct sl_core *core, const struct sl_tcp_conf *conf,
-		 const struct sl_tcp_syncookie_key *key, int socket)
+                 const struct sl_tcp_syncookie_key *key, int socket)
 {
 	struct sl_timer_wheel_conf wc = {0};
 	struct rte_hash_parameters hp = {0};
@@ -1623,10 +1626,10 @@ sl_tcp_core_init(struct sl_tcp_core *tc, struct sl_core *core, const struct sl_t
 	if (tc->table == NULL)
 		return -ENOMEM;
 	tc->conns = rte_zmalloc_socket("sl_tcp_conns", sizeof(*tc->conns) * conf->max_conns,
-				       RTE_CACHE_LINE_SIZE, socket);
+	                               RTE_CACHE_LINE_SIZE, socket);
 	tc->ooo_store = rte_zmalloc_socket(
-		"sl_tcp_ooo", sizeof(*tc->ooo_store) * conf->max_conns * conf->ooo_segs,
-		RTE_CACHE_LINE_SIZE, socket);
+	    "sl_tcp_ooo", sizeof(*tc->ooo_store) * conf->max_conns * conf->ooo_segs,
+	    RTE_CACHE_LINE_SIZE, socket);
 	if (tc->conns == NULL || tc->ooo_store == NULL) {
 		sl_tcp_core_fini(tc);
 		return -ENOMEM;

@@ -14,14 +14,14 @@ struct rte_mbuf;
  * storage and timer wheel on the given NUMA socket. Slow path. 0 or -errno.
  */
 int sl_tcp_core_init(struct sl_tcp_core *tc, struct sl_core *core, const struct sl_tcp_conf *conf,
-		     const struct sl_tcp_syncookie_key *key, int socket);
+                     const struct sl_tcp_syncookie_key *key, int socket);
 
 /* Abort every connection (RST), free all memory. Accepts a zeroed context. */
 void sl_tcp_core_fini(struct sl_tcp_core *tc);
 
 /* Accept connections to port (host order) on this core. 0, -EEXIST or -ENOSPC. */
 int sl_tcp_listen(struct sl_tcp_core *tc, uint16_t port, const struct sl_tcp_app_ops *ops,
-		  void *arg);
+                  void *arg);
 
 /*
  * One TCP segment for us (IPv4 input validated the IP header and set l2_len

@@ -50,8 +50,8 @@ echo_flush(struct sl_testapp *ta, struct sl_tcp_conn *c, struct sl_testapp_conn 
 	while (s->n != 0) {
 		struct sl_slice *sl = &s->pend[s->head];
 		uint32_t left = sl->len - s->first_off;
-		int n = sl_tcp_send(c, rte_pktmbuf_mtod_offset(sl->m, uint8_t *, sl->off + s->first_off),
-				    left);
+		int n = sl_tcp_send(
+		    c, rte_pktmbuf_mtod_offset(sl->m, uint8_t *, sl->off + s->first_off), left);
 
 		if (n < 0)
 			return;
@@ -80,8 +80,8 @@ on_data(struct sl_tcp_conn *c, void *app, const struct sl_slice *sl)
 
 	s->bytes += sl->len;
 	if (!s->echo) {
-		s->crc = libdeflate_crc32(s->crc, rte_pktmbuf_mtod_offset(sl->m, uint8_t *, sl->off),
-					  sl->len);
+		s->crc = libdeflate_crc32(
+		    s->crc, rte_pktmbuf_mtod_offset(sl->m, uint8_t *, sl->off), sl->len);
 		rte_pktmbuf_free(sl->m);
 		sl_tcp_consumed(c, sl->len, 1);
 		return;
@@ -139,24 +139,24 @@ on_closed(struct sl_tcp_conn *c, void *app, enum sl_tcp_close_reason why)
 }
 
 static const struct sl_tcp_app_ops echo_ops = {
-	.accept = echo_accept,
-	.data = on_data,
-	.peer_fin = on_peer_fin,
-	.writable = on_writable,
-	.closed = on_closed,
+    .accept = echo_accept,
+    .data = on_data,
+    .peer_fin = on_peer_fin,
+    .writable = on_writable,
+    .closed = on_closed,
 };
 
 static const struct sl_tcp_app_ops discard_ops = {
-	.accept = discard_accept,
-	.data = on_data,
-	.peer_fin = on_peer_fin,
-	.writable = on_writable,
-	.closed = on_closed,
+    .accept = discard_accept,
+    .data = on_data,
+    .peer_fin = on_peer_fin,
+    .writable = on_writable,
+    .closed = on_closed,
 };
 
 int
 sl_testapp_init(struct sl_testapp *ta, struct sl_tcp_core *tc, uint16_t echo_port,
-		uint16_t discard_port, int socket)
+                uint16_t discard_port, int socket)
 {
 	uint32_t i;
 	int rc;
@@ -166,10 +166,10 @@ sl_testapp_init(struct sl_testapp *ta, struct sl_tcp_core *tc, uint16_t echo_por
 	ta->n_conns = tc->conf->max_conns;
 	ta->pend_cap = tc->conf->rcv_segs;
 	ta->conns = rte_zmalloc_socket("sl_testapp", sizeof(*ta->conns) * ta->n_conns,
-				       RTE_CACHE_LINE_SIZE, socket);
+	                               RTE_CACHE_LINE_SIZE, socket);
 	ta->pend_store = rte_zmalloc_socket("sl_testapp_pend",
-					    sizeof(*ta->pend_store) * ta->n_conns * ta->pend_cap,
-					    RTE_CACHE_LINE_SIZE, socket);
+	                                    sizeof(*ta->pend_store) * ta->n_conns * ta->pend_cap,
+	                                    RTE_CACHE_LINE_SIZE, socket);
 	if (ta->conns == NULL || ta->pend_store == NULL) {
 		sl_testapp_fini(ta);
 		return -ENOMEM;

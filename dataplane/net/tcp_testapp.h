@@ -19,8 +19,8 @@ struct sl_testapp_conn {
 	uint64_t bytes;
 	uint32_t crc;
 	uint16_t head;
-	uint16_t n;           /* pending slices (echo: not yet taken by the send buffer) */
-	uint32_t first_off;   /* bytes of pend[head] already sent */
+	uint16_t n;         /* pending slices (echo: not yet taken by the send buffer) */
+	uint32_t first_off; /* bytes of pend[head] already sent */
 	uint8_t echo;
 	uint8_t close_when_flushed;
 	struct sl_slice *pend; /* rcv_segs slots */
@@ -36,7 +36,7 @@ struct sl_testapp {
 
 /* Allocate state for tc's connections and listen on the non-zero ports. 0 or -errno. */
 int sl_testapp_init(struct sl_testapp *ta, struct sl_tcp_core *tc, uint16_t echo_port,
-		    uint16_t discard_port, int socket);
+                    uint16_t discard_port, int socket);
 void sl_testapp_fini(struct sl_testapp *ta);
 
 #endif /* SL_TCP_TESTAPP_H */

@@ -86,42 +86,42 @@ struct sl_tcp_key {
 struct sl_tcp_conn {
 	/* receive side (hot on RX) */
 	uint32_t rcv_nxt;
-	uint32_t rcv_adv;      /* right edge of the window we advertised: never moves left */
-	uint32_t held_bytes;   /* delivered to the app, not yet consumed */
+	uint32_t rcv_adv;    /* right edge of the window we advertised: never moves left */
+	uint32_t held_bytes; /* delivered to the app, not yet consumed */
 	uint32_t held_segs;
-	uint32_t ts_recent;    /* peer's last in-window TSval (RFC 7323 4.3) */
+	uint32_t ts_recent; /* peer's last in-window TSval (RFC 7323 4.3) */
 	uint32_t irs;
 	/* send side */
 	uint32_t iss;
 	uint32_t snd_una;
 	uint32_t snd_nxt;
-	uint32_t snd_max;      /* highest sequence sent so far (snd_nxt may go back on RTO) */
-	uint32_t snd_wnd;      /* peer's window, scaled */
+	uint32_t snd_max; /* highest sequence sent so far (snd_nxt may go back on RTO) */
+	uint32_t snd_wnd; /* peer's window, scaled */
 	uint32_t snd_wl1;
 	uint32_t snd_wl2;
 	uint32_t cwnd;
 	uint32_t ssthresh;
-	uint32_t recover;      /* NewReno: snd_max when fast recovery began */
-	uint32_t rtt_seq;      /* timed segment (no timestamps): ACK beyond it gives a sample */
+	uint32_t recover; /* NewReno: snd_max when fast recovery began */
+	uint32_t rtt_seq; /* timed segment (no timestamps): ACK beyond it gives a sample */
 	uint64_t rtt_tsc;
 	uint64_t last_rx_tsc;
-	uint16_t mss;          /* send MSS: min(peer's option, ours), before options */
+	uint16_t mss; /* send MSS: min(peer's option, ours), before options */
 	uint8_t snd_wscale;
 	uint8_t rcv_wscale;
-	uint8_t state;         /* enum sl_tcp_state */
+	uint8_t state; /* enum sl_tcp_state */
 	uint8_t dupacks;
-	uint8_t retries;       /* consecutive RTO expiries */
-	uint8_t unacked_segs;  /* full segments received since our last ACK (delayed ACK) */
+	uint8_t retries;      /* consecutive RTO expiries */
+	uint8_t unacked_segs; /* full segments received since our last ACK (delayed ACK) */
 	bool ts_ok;
 	bool sack_ok;
 	bool fin_rcvd;
-	bool fin_queued;       /* the app closed: FIN goes after the queued data */
+	bool fin_queued; /* the app closed: FIN goes after the queued data */
 	bool in_recovery;
 	bool timing;
 	bool win_was_zero;
 	bool notified_writable;
 	bool want_writable;
-	bool accepted;         /* app's accept ran: closed() owed */
+	bool accepted; /* app's accept ran: closed() owed */
 	/* send queue: our unacknowledged and unsent bytes, from snd_una on */
 	uint16_t sndq_head;
 	uint16_t sndq_n;
@@ -152,17 +152,17 @@ struct sl_tcp_core {
 	struct sl_core *core;
 	const struct sl_tcp_conf *conf;
 	const struct sl_tcp_syncookie_key *cookie_key; /* read-only, same on every core */
-	struct rte_hash *table;        /* sl_tcp_key -> struct sl_tcp_conn * */
-	struct sl_tcp_conn *conns;     /* max_conns, preallocated */
-	struct sl_tcp_ooo_seg *ooo_store; /* max_conns * ooo_segs */
+	struct rte_hash *table;                        /* sl_tcp_key -> struct sl_tcp_conn * */
+	struct sl_tcp_conn *conns;                     /* max_conns, preallocated */
+	struct sl_tcp_ooo_seg *ooo_store;              /* max_conns * ooo_segs */
 	struct sl_tcp_ooo_budget ooo_budget;
-	uint32_t free_head;            /* free list through next_free; UINT32_MAX = empty */
+	uint32_t free_head; /* free list through next_free; UINT32_MAX = empty */
 	uint32_t n_conns;
 	uint32_t n_synrcvd;
 	uint32_t n_listeners;
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;
-	uint32_t wscale;               /* our window scale: fits rcv_buf */
+	uint32_t wscale; /* our window scale: fits rcv_buf */
 	struct sl_tcp_rto_conf rto_conf;
 	struct sl_tcp_listener listeners[SL_TCP_MAX_LISTENERS];
 	struct sl_timer_wheel wheel;

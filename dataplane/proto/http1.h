@@ -41,11 +41,26 @@ void sl_http1_init(struct sl_http1_parser *p, const struct sl_http1_config *cfg)
  *   EV_ERROR  rejected: ev->err (status sl_http1_err_status()); every later
  *             call returns 0 and the same error. Answer, then close.
  *
- * Call until EV_NONE (or until the server wants to pause): HEAD and DONE may
- * be returned with len == 0 pending bytes (an empty body). Bytes consumed
- * outside EV_BODY ranges (head, chunk framing, trailers) may be released at
- * once: the parser copied what it keeps into its stash. Never allocates,
- * never blocks: one pass over the bytes with a table per byte class.
+ * One event per call, so call until EV_NONE, also after the last byte is
+ * consumed: DONE comes from a call with no bytes left when the body ended
+ * with the fragment, and always when the body is empty (a request that fits
+ * one segment is HEAD, BODY, then DONE from a call with len == 0):
+ *
+ *	for (;;) {
+ *		n = sl_http1_parse(p, data, len, &ev);
+ *		data += n;
+ *		len -= n;
+ *		if (ev.type == SL_HTTP1_EV_NONE)
+ *			break;
+ *		... act on ev; stop here to pause between requests ...
+ *	}
+ *
+ * p->req and the values in its stash stay valid until the parser is called
+ * again after EV_DONE (the next request overwrites them): copy what outlives
+ * that. Bytes consumed outside EV_BODY ranges (head, chunk framing,
+ * trailers) may be released at once: what the parser keeps is in its stash.
+ * Never allocates, never blocks: one pass over the bytes, a table lookup per
+ * byte class.
  */
 uint32_t sl_http1_parse(struct sl_http1_parser *p, const uint8_t *data, uint32_t len,
 			struct sl_http1_event *ev);

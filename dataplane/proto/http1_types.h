@@ -115,7 +115,7 @@ enum sl_http1_framing {
 
 enum sl_http1_ev_type {
 	SL_HTTP1_EV_NONE = 0, /* every byte passed in is consumed and nothing is pending */
-	SL_HTTP1_EV_HEAD,     /* request head complete: parser->req is valid until the next HEAD */
+	SL_HTTP1_EV_HEAD,     /* request head complete: parser->req filled in */
 	SL_HTTP1_EV_BODY,     /* body bytes: pos/len in the buffer passed in, off absolute */
 	SL_HTTP1_EV_DONE,     /* request complete (body and trailers consumed) */
 	SL_HTTP1_EV_ERROR,    /* request rejected: err; answer, then close */
@@ -136,7 +136,7 @@ struct sl_http1_str {
 	uint8_t present; /* the field was in the head (len may still be 0) */
 };
 
-/* A parsed request head. Valid from EV_HEAD until the next EV_HEAD. */
+/* A parsed request head: valid from EV_HEAD until the parser is called after EV_DONE. */
 struct sl_http1_req {
 	enum sl_http1_method method;
 	enum sl_http1_conn keep_alive; /* decision from version and Connection */

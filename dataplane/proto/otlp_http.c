@@ -58,12 +58,12 @@
 #define RETRY_AFTER_S 1
 
 /* google.rpc.Code values used in Status bodies. */
-#define RPC_INVALID_ARGUMENT 3
-#define RPC_NOT_FOUND 5
+#define RPC_INVALID_ARGUMENT   3
+#define RPC_NOT_FOUND          5
 #define RPC_RESOURCE_EXHAUSTED 8
-#define RPC_UNIMPLEMENTED 12
-#define RPC_UNAVAILABLE 14
-#define RPC_DEADLINE_EXCEEDED 4
+#define RPC_UNIMPLEMENTED      12
+#define RPC_UNAVAILABLE        14
+#define RPC_DEADLINE_EXCEEDED  4
 
 static inline uint64_t *
 ctr(struct sl_http_core *hc)
@@ -84,11 +84,11 @@ count_status(struct sl_http_core *hc, int status)
 		int code;
 		enum sl_ctr ctr;
 	} map[] = {
-		{200, SL_CTR_HTTP_200}, {400, SL_CTR_HTTP_400}, {404, SL_CTR_HTTP_404},
-		{405, SL_CTR_HTTP_405}, {408, SL_CTR_HTTP_408}, {413, SL_CTR_HTTP_413},
-		{414, SL_CTR_HTTP_414}, {415, SL_CTR_HTTP_415}, {429, SL_CTR_HTTP_429},
-		{431, SL_CTR_HTTP_431}, {500, SL_CTR_HTTP_500}, {501, SL_CTR_HTTP_501},
-		{503, SL_CTR_HTTP_503}, {505, SL_CTR_HTTP_505},
+	    {200, SL_CTR_HTTP_200}, {400, SL_CTR_HTTP_400}, {404, SL_CTR_HTTP_404},
+	    {405, SL_CTR_HTTP_405}, {408, SL_CTR_HTTP_408}, {413, SL_CTR_HTTP_413},
+	    {414, SL_CTR_HTTP_414}, {415, SL_CTR_HTTP_415}, {429, SL_CTR_HTTP_429},
+	    {431, SL_CTR_HTTP_431}, {500, SL_CTR_HTTP_500}, {501, SL_CTR_HTTP_501},
+	    {503, SL_CTR_HTTP_503}, {505, SL_CTR_HTTP_505},
 	};
 	unsigned i;
 
@@ -125,7 +125,7 @@ body_release(struct sl_http_core *hc, struct sl_http_conn *h)
 /* Keep (m, off, len) as body: one more reference on m. False when the pool is empty. */
 static bool
 body_append(struct sl_http_core *hc, struct sl_http_conn *h, struct rte_mbuf *m, uint32_t off,
-	    uint32_t len)
+            uint32_t len)
 {
 	struct sl_http_chunk *k = h->tail;
 
@@ -209,7 +209,7 @@ status_body(bool json, int code, const char *msg, char *out, size_t cap)
  */
 static void
 respond(struct sl_http_core *hc, struct sl_http_conn *h, int status, bool keep, const char *extra,
-	const char *body, size_t body_len, const char *ctype)
+        const char *body, size_t body_len, const char *ctype)
 {
 	char buf[1024];
 	int n;
@@ -218,7 +218,7 @@ respond(struct sl_http_core *hc, struct sl_http_conn *h, int status, bool keep, 
 	if (mode == SL_HTTP1_CONN_CLOSE)
 		keep = false;
 	n = sl_http1_write_response(buf, sizeof(buf) - body_len, status, ctype, extra, body_len,
-				    mode);
+	                            mode);
 	if (n < 0)
 		return;
 	memcpy(buf + n, body, body_len);
@@ -232,14 +232,14 @@ respond(struct sl_http_core *hc, struct sl_http_conn *h, int status, bool keep, 
 }
 
 static void
-respond_error(struct sl_http_core *hc, struct sl_http_conn *h, int status, int rpc_code,
-	      bool keep, const char *extra, const char *msg)
+respond_error(struct sl_http_core *hc, struct sl_http_conn *h, int status, int rpc_code, bool keep,
+              const char *extra, const char *msg)
 {
 	char body[512];
 	size_t n = status_body(wants_json(h), rpc_code, msg, body, sizeof(body));
 
 	respond(hc, h, status, keep, extra, body, n,
-		wants_json(h) ? "application/json" : "application/x-protobuf");
+	        wants_json(h) ? "application/json" : "application/x-protobuf");
 }
 
 /* ------------------------------------------------------------------ */
@@ -249,7 +249,7 @@ static void
 timer_arm(struct sl_http_core *hc, struct sl_http_conn *h, uint32_t ms)
 {
 	sl_timer_arm(&hc->tc->wheel, &h->timer,
-		     hc->tc->core->now + (uint64_t)ms * (rte_get_tsc_hz() / 1000u));
+	             hc->tc->core->now + (uint64_t)ms * (rte_get_tsc_hz() / 1000u));
 }
 
 static void
@@ -278,7 +278,7 @@ on_head(struct sl_http_core *hc, struct sl_http_conn *h)
 	const struct sl_http1_req *r = &p->req;
 	const char *path = sl_http1_str_ptr(p, &r->path);
 	const char *paths[SL_SIGNAL_MAX] = {hc->conf->path_traces, hc->conf->path_metrics,
-					    hc->conf->path_logs};
+	                                    hc->conf->path_logs};
 	int sig = -1, codec = SL_DECOMP_IDENTITY;
 	unsigned i;
 
@@ -293,14 +293,13 @@ on_head(struct sl_http_core *hc, struct sl_http_conn *h)
 		h->reject = 404;
 	} else if (r->method != SL_HTTP1_M_POST) {
 		h->reject = 405;
-	} else if (!h->json &&
-		   !(r->content_type.present &&
-		     media_is(p, &r->content_type, "application/x-protobuf"))) {
+	} else if (!h->json && !(r->content_type.present &&
+	                         media_is(p, &r->content_type, "application/x-protobuf"))) {
 		h->reject = 415;
 	} else {
 		if (r->content_encoding.present && r->content_encoding.len != 0) {
 			codec = sl_decomp_codec_parse(sl_http1_str_ptr(p, &r->content_encoding),
-						      r->content_encoding.len);
+			                              r->content_encoding.len);
 			if (codec < 0)
 				h->reject = 415;
 		}
@@ -315,7 +314,7 @@ on_head(struct sl_http_core *hc, struct sl_http_conn *h)
 	} else if (r->expect_continue) {
 		char buf[64];
 		int n = sl_http1_write_response(buf, sizeof(buf), 100, NULL, NULL, 0,
-						SL_HTTP1_CONN_KEEP);
+		                                SL_HTTP1_CONN_KEEP);
 
 		if (n > 0) {
 			sl_tcp_send(h->c, buf, (uint32_t)n);
@@ -332,24 +331,25 @@ answer_reject(struct sl_http_core *hc, struct sl_http_conn *h)
 
 	switch (h->reject) {
 	case 404:
-		respond_error(hc, h, 404, RPC_NOT_FOUND, keep, NULL,
-			      "unknown path: OTLP/HTTP paths are /v1/traces, /v1/metrics, /v1/logs");
+		respond_error(
+		    hc, h, 404, RPC_NOT_FOUND, keep, NULL,
+		    "unknown path: OTLP/HTTP paths are /v1/traces, /v1/metrics, /v1/logs");
 		break;
 	case 405:
 		respond_error(hc, h, 405, RPC_INVALID_ARGUMENT, keep, "Allow: POST\r\n",
-			      "method not allowed: OTLP exports are POST");
+		              "method not allowed: OTLP exports are POST");
 		break;
 	case 415:
 		snprintf(msg, sizeof(msg),
-			 "unsupported media type or encoding: Content-Type must be "
-			 "application/x-protobuf or application/json, Content-Encoding gzip, "
-			 "deflate, zstd or identity");
+		         "unsupported media type or encoding: Content-Type must be "
+		         "application/x-protobuf or application/json, Content-Encoding gzip, "
+		         "deflate, zstd or identity");
 		respond_error(hc, h, 415, RPC_INVALID_ARGUMENT, keep, NULL, msg);
 		break;
 	case 503:
 	default:
 		respond_error(hc, h, 503, RPC_UNAVAILABLE, keep, "Retry-After: 1\r\n",
-			      "the appliance is under pressure: retry later");
+		              "the appliance is under pressure: retry later");
 		break;
 	}
 }
@@ -372,7 +372,7 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 	if (h->overflow) {
 		ctr(hc)[SL_CTR_HTTP_BODY_OVERFLOW]++;
 		respond_error(hc, h, 503, RPC_UNAVAILABLE, true, "Retry-After: 1\r\n",
-			      "request bodies exceed this core's buffer: retry later");
+		              "request bodies exceed this core's buffer: retry later");
 		return;
 	}
 	for (k = h->head; k != NULL; k = k->next)
@@ -380,20 +380,20 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 			hc->iov[n++] = sl_slice_iov(&k->s[i]);
 
 	if (h->codec != SL_DECOMP_IDENTITY) {
-		ctr(hc)[h->codec == SL_DECOMP_GZIP	  ? SL_CTR_HTTP_GZIP
-			: h->codec == SL_DECOMP_DEFLATE ? SL_CTR_HTTP_DEFLATE
-							: SL_CTR_HTTP_ZSTD]++;
+		ctr(hc)[h->codec == SL_DECOMP_GZIP      ? SL_CTR_HTTP_GZIP
+		        : h->codec == SL_DECOMP_DEFLATE ? SL_CTR_HTTP_DEFLATE
+		                                        : SL_CTR_HTTP_ZSTD]++;
 		rc = sl_decomp_run(hc->decomp, h->codec, iov, n, hc->buf_plain,
-				   hc->conf->max_body_bytes, &plain_len);
+		                   hc->conf->max_body_bytes, &plain_len);
 		if (rc == -EFBIG) {
 			snprintf(msg, sizeof(msg), "body larger than %u bytes after decompression",
-				 hc->conf->max_body_bytes);
+			         hc->conf->max_body_bytes);
 			respond_error(hc, h, 413, RPC_INVALID_ARGUMENT, true, NULL, msg);
 			return;
 		}
 		if (rc < 0) {
 			snprintf(msg, sizeof(msg), "cannot decompress the body: %s",
-				 sl_decomp_reason(hc->decomp));
+			         sl_decomp_reason(hc->decomp));
 			ctr(hc)[SL_CTR_OTLP_INVALID]++;
 			respond_error(hc, h, 400, RPC_INVALID_ARGUMENT, true, NULL, msg);
 			return;
@@ -412,7 +412,8 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 			src = iov[0].base;
 			len = iov[0].len;
 		} else {
-			/* The transcoder wants one buffer: gather (JSON is a copying path anyway). */
+			/* The transcoder wants one buffer: gather (JSON is a copying path anyway).
+			 */
 			len = 0;
 			for (i = 0; i < n; i++) {
 				memcpy(hc->buf_plain + len, iov[i].base, iov[i].len);
@@ -421,10 +422,10 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 			src = hc->buf_plain;
 		}
 		rc = sl_otlp_json_to_pb(h->signal, src, len, hc->buf_pb, hc->conf->max_body_bytes,
-					&pb_len, &jerr);
+		                        &pb_len, &jerr);
 		if (rc == -E2BIG) {
 			respond_error(hc, h, 413, RPC_INVALID_ARGUMENT, true, NULL,
-				      "body too large once transcoded from JSON");
+			              "body too large once transcoded from JSON");
 			return;
 		}
 		if (rc < 0) {
@@ -443,16 +444,16 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 	if (rc < 0) {
 		ctr(hc)[SL_CTR_OTLP_INVALID]++;
 		snprintf(msg, sizeof(msg), "invalid %s export request: %s",
-			 sl_signal_name(h->signal), hc->res.err_msg);
+		         sl_signal_name(h->signal), hc->res.err_msg);
 		respond_error(hc, h, 400, RPC_INVALID_ARGUMENT, true, NULL, msg);
 		return;
 	}
 	/* Counting sink: the pipeline (batching, segment store) takes over here later. */
 	{
 		static const enum sl_ctr req_ctr[SL_SIGNAL_MAX] = {
-			SL_CTR_OTLP_TRACES_REQ, SL_CTR_OTLP_METRICS_REQ, SL_CTR_OTLP_LOGS_REQ};
+		    SL_CTR_OTLP_TRACES_REQ, SL_CTR_OTLP_METRICS_REQ, SL_CTR_OTLP_LOGS_REQ};
 		static const enum sl_ctr item_ctr[SL_SIGNAL_MAX] = {
-			SL_CTR_OTLP_SPANS, SL_CTR_OTLP_POINTS, SL_CTR_OTLP_LOGS};
+		    SL_CTR_OTLP_SPANS, SL_CTR_OTLP_POINTS, SL_CTR_OTLP_LOGS};
 		uint64_t bytes = 0;
 
 		for (i = 0; i < n; i++)
@@ -478,9 +479,9 @@ on_parse_error(struct sl_http_core *hc, struct sl_http_conn *h, enum sl_http1_er
 	ctr(hc)[SL_CTR_HTTP_PARSE_ERRORS]++;
 	snprintf(msg, sizeof(msg), "bad HTTP request: %s", sl_http1_err_reason(err));
 	respond_error(hc, h, status,
-		      status == 413 ? RPC_INVALID_ARGUMENT
-				    : (status == 501 ? RPC_UNIMPLEMENTED : RPC_INVALID_ARGUMENT),
-		      false, NULL, msg);
+	              status == 413 ? RPC_INVALID_ARGUMENT
+	                            : (status == 501 ? RPC_UNIMPLEMENTED : RPC_INVALID_ARGUMENT),
+	              false, NULL, msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -497,7 +498,7 @@ on_timer(struct sl_timer *t, void *arg)
 		return;
 	ctr(hc)[SL_CTR_HTTP_TIMEOUTS]++;
 	respond_error(hc, h, 408, RPC_DEADLINE_EXCEEDED, false, NULL,
-		      "request not received in time");
+	              "request not received in time");
 	request_reset(hc, h);
 }
 
@@ -592,11 +593,11 @@ http_closed(struct sl_tcp_conn *c, void *app, enum sl_tcp_close_reason why)
 }
 
 static const struct sl_tcp_app_ops http_ops = {
-	.accept = http_accept,
-	.data = http_data,
-	.peer_fin = http_peer_fin,
-	.writable = NULL,
-	.closed = http_closed,
+    .accept = http_accept,
+    .data = http_data,
+    .peer_fin = http_peer_fin,
+    .writable = NULL,
+    .closed = http_closed,
 };
 
 /* ------------------------------------------------------------------ */
@@ -604,7 +605,7 @@ static const struct sl_tcp_app_ops http_ops = {
 
 int
 sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc, const struct sl_http_conf *conf,
-		  bool pressure, int socket)
+                  bool pressure, int socket)
 {
 	struct sl_decomp_config dc = {0};
 	uint32_t i, n_conns = tc->conf->max_conns;
@@ -618,15 +619,15 @@ sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc, const struct 
 	hc->h1.header_count_max = conf->max_headers;
 	hc->h1.body_max = conf->max_body_bytes;
 	hc->conns = rte_zmalloc_socket("sl_http_conns", sizeof(*hc->conns) * n_conns,
-				       RTE_CACHE_LINE_SIZE, socket);
+	                               RTE_CACHE_LINE_SIZE, socket);
 	hc->chunks = rte_zmalloc_socket("sl_http_chunks", sizeof(*hc->chunks) * conf->body_chunks,
-					RTE_CACHE_LINE_SIZE, socket);
+	                                RTE_CACHE_LINE_SIZE, socket);
 	hc->iov = rte_zmalloc_socket("sl_http_iov",
-				     sizeof(*hc->iov) * conf->body_chunks * SL_HTTP_CHUNK_SLICES,
-				     RTE_CACHE_LINE_SIZE, socket);
-	hc->entries = rte_zmalloc_socket("sl_http_entries",
-					 sizeof(*hc->entries) * conf->max_resources,
-					 RTE_CACHE_LINE_SIZE, socket);
+	                             sizeof(*hc->iov) * conf->body_chunks * SL_HTTP_CHUNK_SLICES,
+	                             RTE_CACHE_LINE_SIZE, socket);
+	hc->entries =
+	    rte_zmalloc_socket("sl_http_entries", sizeof(*hc->entries) * conf->max_resources,
+	                       RTE_CACHE_LINE_SIZE, socket);
 	/* The big buffers live in ordinary memory: touched only by compressed and JSON bodies. */
 	hc->buf_plain = malloc(conf->max_body_bytes);
 	hc->buf_pb = malloc(conf->max_body_bytes);

@@ -35,13 +35,13 @@ struct sl_http_conn {
 	struct sl_http_chunk *tail;
 	uint64_t body_bytes;
 	uint32_t n_slices;
-	uint16_t reject;   /* status decided at the head (404, 405, 415, 503): body discarded */
-	uint8_t signal;    /* enum sl_signal of the request */
-	uint8_t codec;     /* enum sl_decomp_codec */
-	uint8_t json;      /* body is OTLP/JSON */
-	uint8_t in_req;    /* a request has started (timer armed) */
-	uint8_t closing;   /* answered with Connection: close; ignore further bytes */
-	uint8_t overflow;  /* body slices ran out: answer 503 at the end */
+	uint16_t reject;  /* status decided at the head (404, 405, 415, 503): body discarded */
+	uint8_t signal;   /* enum sl_signal of the request */
+	uint8_t codec;    /* enum sl_decomp_codec */
+	uint8_t json;     /* body is OTLP/JSON */
+	uint8_t in_req;   /* a request has started (timer armed) */
+	uint8_t closing;  /* answered with Connection: close; ignore further bytes */
+	uint8_t overflow; /* body slices ran out: answer 503 at the end */
 	struct sl_timer timer;
 };
 
@@ -49,17 +49,17 @@ struct sl_http_conn {
 struct sl_http_core {
 	struct sl_tcp_core *tc;
 	const struct sl_http_conf *conf;
-	bool pressure;                    /* backpressure: answer 503 with Retry-After */
+	bool pressure; /* backpressure: answer 503 with Retry-After */
 	struct sl_http1_config h1;
-	struct sl_http_conn *conns;       /* one per TCP connection slot */
-	struct sl_http_chunk *chunks;     /* body_chunks, preallocated */
+	struct sl_http_conn *conns;   /* one per TCP connection slot */
+	struct sl_http_chunk *chunks; /* body_chunks, preallocated */
 	struct sl_http_chunk *free_chunks;
 	uint32_t free_n;
-	struct sl_iov *iov;               /* body_chunks * 62 fragments: one request's body */
+	struct sl_iov *iov; /* body_chunks * 62 fragments: one request's body */
 	struct sl_decomp *decomp;
-	uint8_t *buf_plain;               /* decompressed body, or a gathered JSON body */
-	uint8_t *buf_pb;                  /* JSON transcoded to protobuf */
-	struct sl_otlp_entry *entries;    /* max_resources */
+	uint8_t *buf_plain;            /* decompressed body, or a gathered JSON body */
+	uint8_t *buf_pb;               /* JSON transcoded to protobuf */
+	struct sl_otlp_entry *entries; /* max_resources */
 	struct sl_otlp_walk_opts walk_opts;
 	struct sl_otlp_walk_result res;
 };
@@ -69,7 +69,7 @@ struct sl_http_core {
  * Big buffers (max_body_bytes each) come from the heap at start. 0 or -errno.
  */
 int sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc,
-		      const struct sl_http_conf *conf, bool pressure, int socket);
+                      const struct sl_http_conf *conf, bool pressure, int socket);
 
 /* Free everything (connections must already be gone: call after sl_tcp_core_fini). */
 void sl_http_core_fini(struct sl_http_core *hc);

@@ -741,7 +741,18 @@ varint_len(uint64_t v)
 	return n;
 }
 
-/* Opens a length-delimited field: its tag and one reserved length byte. */
+/* Bytes of the tag of field num (any wire type). */
+static inline unsigned int
+tag_len(unsigned int num)
+{
+	return varint_len((uint64_t)num << 3);
+}
+
+/*
+ * Opens a length-delimited field: its tag and one reserved length byte. The
+ * caller checked room for tag_len(num) + 1: room checks are exact
+ * everywhere, so a body whose protobuf is exactly cap bytes fits.
+ */
 static inline uint32_t
 open_len(struct st *st, unsigned int num)
 {
@@ -936,8 +947,8 @@ scan_string_any(struct st *st, const uint8_t *p, int *esc)
 			if (cp >= 0xd800 && cp <= 0xdbff) {
 				int lo;
 
-				if (e - q < 12 || q[6] != '\\' || q[7] != 'u' || (lo = hex4(q + 8)) < 0 ||
-				    lo < 0xdc00 || lo > 0xdfff)
+				if (e - q < 12 || q[6] != '\\' || q[7] != 'u' ||
+				    (lo = hex4(q + 8)) < 0 || lo < 0xdc00 || lo > 0xdfff)
 					return failp(st, q, "unpaired surrogate escape in string");
 				q += 12;
 			} else {
@@ -1016,7 +1027,8 @@ unescape(const uint8_t *s, const uint8_t *e, uint8_t *dst)
 		case 'u':
 			cp = (uint32_t)hex4(s + 2);
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)hex4(s + 8) - 0xdc00);
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				     ((uint32_t)hex4(s + 8) - 0xdc00);
 				s += 6;
 			}
 			s += 4;
@@ -1426,7 +1438,8 @@ get_double(struct st *st, const uint8_t *p, double *v)
 		}
 		t = scan_number(s, s + len, &n, &why);
 		if (t == NULL || t != s + len)
-			return failp(st, p, "expected a number, \"NaN\", \"Infinity\" or \"-Infinity\"");
+			return failp(st, p,
+			             "expected a number, \"NaN\", \"Infinity\" or \"-Infinity\"");
 	} else if (*p == '-' || (unsigned int)(*p - '0') <= 9) {
 		end = scan_number(p, st->end, &n, &why);
 		if (end == NULL)
@@ -1474,7 +1487,7 @@ put_string(struct st *st, unsigned int num, const uint8_t *p, const uint8_t *end
 
 	if (n == 0 && !(flags & SC_PRESENT))
 		return end;
-	if (!room(st, 2 + 5 + n))
+	if (!room(st, tag_len(num) + varint_len(n) + n))
 		return full(st, p);
 	put_tag(st, num, 2);
 	put_varint(st, n);
@@ -1505,7 +1518,7 @@ put_id(struct st *st, unsigned int num, size_t n, const uint8_t *p)
 		return failp(st, p, n == 16 ? "expected 32 hex digits" : "expected 16 hex digits");
 	if (len == 0)
 		return end;
-	if (!room(st, 2 + 1 + n))
+	if (!room(st, tag_len(num) + 1 + n))
 		return full(st, p);
 	put_tag(st, num, 2);
 	*st->o++ = (uint8_t)n;
@@ -1612,7 +1625,7 @@ put_b64(struct st *st, unsigned int num, const uint8_t *p, unsigned int flags)
 	len = nc / 4 * 3 + (nc % 4 == 0 ? 0 : nc % 4 - 1);
 	if (len == 0 && !(flags & SC_PRESENT))
 		return end;
-	if (!room(st, 2 + 5 + len))
+	if (!room(st, tag_len(num) + varint_len(len) + len))
 		return full(st, p);
 	put_tag(st, num, 2);
 	put_varint(st, len);
@@ -1638,6 +1651,29 @@ put_b64(struct st *st, unsigned int num, const uint8_t *p, unsigned int flags)
 		*st->o++ = (uint8_t)(acc >> 2);
 	}
 	return end;
+}
+
+/* sint32's encoding of the int32 whose bits are x. */
+static inline uint32_t
+zigzag32(uint32_t x)
+{
+	return (x << 1) ^ (0u - (x >> 31));
+}
+
+/* Bytes of scalar v of kind on the wire, without its tag (v already zigzagged or extended). */
+static inline unsigned int
+scalar_len(unsigned int kind, uint64_t v)
+{
+	switch (kind) {
+	case K_FIXED32:
+		return 4;
+	case K_FIXED64:
+	case K_SFIXED64:
+	case K_DOUBLE:
+		return 8;
+	default:
+		return varint_len(v);
+	}
 }
 
 /*
@@ -1697,7 +1733,11 @@ scalar(struct st *st, const struct jfield *f, unsigned int kind, unsigned int fl
 		return NULL;
 	if (v == 0 && !(flags & SC_PRESENT))
 		return end;
-	if (!room(st, 2 + 10))
+	if (kind == K_ENUM)
+		v = (uint64_t)(int64_t)(int32_t)(uint32_t)v; /* int32: negatives take 10 bytes */
+	else if (kind == K_SINT32)
+		v = zigzag32((uint32_t)v);
+	if (!room(st, (flags & SC_TAG ? tag_len(f->num) : 0) + scalar_len(kind, v)))
 		return full(st, p);
 	switch (kind) {
 	case K_FIXED32:
@@ -1712,18 +1752,6 @@ scalar(struct st *st, const struct jfield *f, unsigned int kind, unsigned int fl
 			put_tag(st, f->num, 1);
 		put_le64(st, v);
 		break;
-	case K_SINT32: {
-		uint32_t x = (uint32_t)v;
-
-		if (flags & SC_TAG)
-			put_tag(st, f->num, 0);
-		put_varint(st, (uint32_t)(x << 1) ^ (uint32_t)-(x >> 31));
-		break;
-	}
-	case K_ENUM:
-		/* int32 on the wire: negative values sign-extend to 10 bytes */
-		v = (uint64_t)(int64_t)(int32_t)(uint32_t)v;
-		/* fall through */
 	default:
 		if (flags & SC_TAG)
 			put_tag(st, f->num, 0);
@@ -1829,7 +1857,7 @@ member_value(struct st *st, const struct jfield *f, const uint8_t *p)
 	case K_MSG:
 		if (*p != '{')
 			return failp(st, p, "expected an object");
-		if (!room(st, 3))
+		if (!room(st, tag_len(f->num) + 1))
 			return full(st, p);
 		fr = push(st, p, FR_OBJ);
 		if (fr == NULL)
@@ -1848,7 +1876,7 @@ member_value(struct st *st, const struct jfield *f, const uint8_t *p)
 	case K_UINT64_P:
 		if (*p != '[')
 			return failp(st, p, "expected an array");
-		if (!room(st, 3))
+		if (!room(st, tag_len(f->num) + 1))
 			return full(st, p);
 		fr = push(st, p, FR_ARR_PACK);
 		if (fr == NULL)
@@ -1879,7 +1907,7 @@ element(struct st *st, struct frame *fr, const uint8_t *p)
 	case FR_ARR_MSG:
 		if (*p != '{')
 			return failp(st, p, "expected an object");
-		if (!room(st, 3))
+		if (!room(st, tag_len(f->num) + 1))
 			return full(st, p);
 		obj = push(st, p, FR_OBJ);
 		if (obj == NULL)
@@ -1997,7 +2025,8 @@ member(struct st *st, struct frame *fr, const uint8_t *p)
 	p = ws(p + 1, st->end);
 	if (p == st->end)
 		return failp(st, p, "unexpected end of input: expected a value");
-	if (fr->type == FR_OBJ && small_string(key_at, kend, esc, kbuf, sizeof(kbuf), &k, &kn) == 0) {
+	if (fr->type == FR_OBJ &&
+	    small_string(key_at, kend, esc, kbuf, sizeof(kbuf), &k, &kn) == 0) {
 		idx = fr->hint;
 		f = lookup(&msgs[fr->msg], k, kn, &idx);
 		if (f != NULL)
@@ -2021,7 +2050,8 @@ member(struct st *st, struct frame *fr, const uint8_t *p)
 		} else {
 			if (f->oneof) {
 				if (fr->n & (1u << f->oneof))
-					return failp(st, key_at, "a second member of the same oneof");
+					return failp(st, key_at,
+					             "a second member of the same oneof");
 				fr->n |= 1u << f->oneof;
 			}
 			p = member_value(st, f, p);
@@ -2120,7 +2150,8 @@ sl_otlp_json_to_pb_opts(enum sl_signal sig, const uint8_t *json, size_t len, uin
 	if (opts != NULL && (opts->max_depth > SL_OTLP_JSON_DEPTH_MAX ||
 			     opts->max_msg_depth > SL_OTLP_JSON_MSG_DEPTH_MAX))
 		return -EINVAL;
-	st.max_depth = opts != NULL && opts->max_depth ? opts->max_depth : SL_OTLP_JSON_DEPTH_DEFAULT;
+	st.max_depth =
+	    opts != NULL && opts->max_depth ? opts->max_depth : SL_OTLP_JSON_DEPTH_DEFAULT;
 	st.max_mdepth = opts != NULL && opts->max_msg_depth ? opts->max_msg_depth
 							     : SL_OTLP_JSON_MSG_DEPTH_DEFAULT;
 	st.base = json != NULL ? json : (const uint8_t *)"";
@@ -2159,6 +2190,11 @@ sl_otlp_json_to_pb(enum sl_signal sig, const uint8_t *json, size_t len, uint8_t 
 }
 
 /* ---- protobuf to JSON (slow path) ---- */
+
+/* protobuf-c's unpack of an Export*ServiceRequest: UNPACK(trace__v1__export_trace, n, b) */
+#define UNPACK(r, n, b)                                                                            \
+	((ProtobufCMessage *)opentelemetry__proto__collector__##r##_service_request__unpack(       \
+		NULL, n, b))
 
 /* JSON output into a bounded buffer; overflow is sticky. */
 struct jw {
@@ -2529,19 +2565,13 @@ sl_otlp_pb_to_json(enum sl_signal sig, const uint8_t *pb, size_t len, char *out,
 		pb = (const uint8_t *)"";
 	switch (sig) {
 	case SL_SIGNAL_TRACES:
-		m = (ProtobufCMessage *)
-			opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-				NULL, len, pb);
+		m = UNPACK(trace__v1__export_trace, len, pb);
 		break;
 	case SL_SIGNAL_METRICS:
-		m = (ProtobufCMessage *)
-			opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
-				NULL, len, pb);
+		m = UNPACK(metrics__v1__export_metrics, len, pb);
 		break;
 	default:
-		m = (ProtobufCMessage *)
-			opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
-				NULL, len, pb);
+		m = UNPACK(logs__v1__export_logs, len, pb);
 		break;
 	}
 	if (m == NULL)

@@ -40,8 +40,8 @@
  * shared read-only by every core.
  */
 struct sl_otlp_json_opts {
-	uint32_t max_depth;     /* JSON nesting; 0: default; at most SL_OTLP_JSON_DEPTH_MAX */
-	uint32_t max_msg_depth; /* message nesting; 0: default; at most SL_OTLP_JSON_MSG_DEPTH_MAX */
+	uint32_t max_depth;     /* JSON nesting; 0: default, at most SL_OTLP_JSON_DEPTH_MAX */
+	uint32_t max_msg_depth; /* messages; 0: default, at most SL_OTLP_JSON_MSG_DEPTH_MAX */
 };
 
 /*

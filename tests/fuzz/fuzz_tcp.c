@@ -666,7 +666,7 @@ check_tx(struct rte_mbuf *m)
 	if ((flags & RTE_TCP_SYN_FLAG) || !tp->wscale_known)
 		return;
 	edge = ack + (wnd << tp->wscale);
-	CHECK((wnd << tp->wscale) <= conf.rcv_buf + (1u << tp->wscale) - 1);
+	CHECK((wnd << tp->wscale) <= conf.rcv_buf + ((1u << tp->wscale) - 1) * (conf.rcv_segs + 2));
 	if (tp->have_edge)
 		CHECK(sl_tcp_seq_ge(edge, tp->edge));
 	tp->have_edge = true;
@@ -796,7 +796,14 @@ check_core(void)
 				c->rcv_nxt, c->rcv_adv, win, c->held_bytes, c->held_segs,
 				sl_tcp_ooo_bytes(&c->ooo), sl_tcp_ooo_count(&c->ooo), c->rcv_wscale,
 				c->snd_una, c->snd_nxt, c->snd_max, c->sndq_bytes);
-		CHECK(c->held_bytes + win <= conf.rcv_buf + (1u << c->rcv_wscale) - 1);
+		/*
+		 * What the app holds plus what the peer may still send fits the
+		 * buffer, give or take the round-up of a scaled window: each
+		 * segment that moves rcv_nxt may add up to 2^ws - 1 bytes, and
+		 * consuming the segment takes back at least as much.
+		 */
+		CHECK(c->held_bytes + win <=
+		      conf.rcv_buf + ((1u << c->rcv_wscale) - 1) * (c->held_segs + 2));
 		CHECK(c->held_segs + sl_tcp_ooo_count(&c->ooo) <= conf.rcv_segs);
 		if (sh->known && sh->iss == c->iss && sh->irs == c->irs &&
 		    memcmp(&sh->key, &c->key, sizeof(c->key)) == 0) {
@@ -1389,6 +1396,8 @@ tcp_down(void)
 {
 	unsigned i;
 
+	if (trace)
+		fprintf(stderr, "end of input: sl_tcp_core_fini\n");
 	sl_tcp_core_fini(&tc);
 	drain();
 	for (i = 0; i < MAX_CONNS; i++)

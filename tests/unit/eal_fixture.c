@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Test fixture: a small --no-huge EAL, a packet pool and a fake core for driving stages directly. */
+/* Test fixture: a small --no-huge EAL, a packet pool and a fake core for driving stages directly.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,10 @@ int
 sl_test_eal_init(void)
 {
 	static char prefix[64];
-	char *argv[] = {"sluice-test", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
-			"-m", "128", "-l", "0", "--log-level=error", "--file-prefix", prefix,
-			NULL};
+	char *argv[] = {
+	    "sluice-test", "--no-huge", "--no-pci", "--no-shconf",       "--no-telemetry", "-m",
+	    "128",         "-l",        "0",        "--log-level=error", "--file-prefix",  prefix,
+	    NULL};
 
 	if (pool != NULL)
 		return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Test fixture: a small --no-huge EAL, a packet pool and a fake core for driving stages directly. */
+/* Test fixture: a small --no-huge EAL, a packet pool and a fake core for driving stages directly.
+ */
 #ifndef SL_TEST_EAL_FIXTURE_H
 #define SL_TEST_EAL_FIXTURE_H
 

@@ -246,8 +246,8 @@ arp_cache_bounds_and_ageing(void **state)
 	assert_true(evictions >= 64 - 16);
 	/* The newest one is always present and an old entry expires. */
 	assert_true(sl_arp_cache_lookup(&c, rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 64)), &got, 80));
-	assert_false(sl_arp_cache_lookup(&c, rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 64)), &got,
-					 74 + 100));
+	assert_false(
+	    sl_arp_cache_lookup(&c, rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 64)), &got, 74 + 100));
 	assert_false(sl_arp_cache_lookup(&c, 0, &got, 80));
 	sl_arp_cache_free(&c);
 	sl_arp_cache_free(NULL);
@@ -264,8 +264,8 @@ gratuitous_arp_announces_us(void **state)
 	assert_int_equal(sl_arp_send_gratuitous(core, &core->ports[0]), 0);
 	m = only_tx();
 	a = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
-	assert_true(rte_is_broadcast_ether_addr(
-		&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr));
+	assert_true(
+	    rte_is_broadcast_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr));
 	assert_int_equal(a->arp_data.arp_sip, OUR_IP);
 	assert_int_equal(a->arp_data.arp_tip, OUR_IP);
 	assert_int_equal(core->ctr[SL_CTR_ARP_GRATUITOUS_OUT], 1);
@@ -469,19 +469,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(arp_request_for_us_is_answered, setup, teardown),
-		cmocka_unit_test_setup_teardown(arp_drops_have_reasons, setup, teardown),
-		cmocka_unit_test_setup_teardown(arp_reply_is_learned_not_dropped, setup, teardown),
-		cmocka_unit_test(arp_cache_bounds_and_ageing),
-		cmocka_unit_test_setup_teardown(gratuitous_arp_announces_us, setup, teardown),
-		cmocka_unit_test_setup_teardown(eth_drops_have_reasons, setup, teardown),
-		cmocka_unit_test_setup_teardown(ping_is_answered_in_place, setup, teardown),
-		cmocka_unit_test_setup_teardown(ping_checksum_update_all_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(padded_ping_reply_has_datagram_length, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(ipv4_drops_have_reasons, setup, teardown),
-		cmocka_unit_test_setup_teardown(rx_checksum_offload_flags_are_trusted, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(arp_request_for_us_is_answered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(arp_drops_have_reasons, setup, teardown),
+	    cmocka_unit_test_setup_teardown(arp_reply_is_learned_not_dropped, setup, teardown),
+	    cmocka_unit_test(arp_cache_bounds_and_ageing),
+	    cmocka_unit_test_setup_teardown(gratuitous_arp_announces_us, setup, teardown),
+	    cmocka_unit_test_setup_teardown(eth_drops_have_reasons, setup, teardown),
+	    cmocka_unit_test_setup_teardown(ping_is_answered_in_place, setup, teardown),
+	    cmocka_unit_test_setup_teardown(ping_checksum_update_all_values, setup, teardown),
+	    cmocka_unit_test_setup_teardown(padded_ping_reply_has_datagram_length, setup, teardown),
+	    cmocka_unit_test_setup_teardown(ipv4_drops_have_reasons, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rx_checksum_offload_flags_are_trusted, setup, teardown),
 	};
 
 	if (sl_test_eal_init() < 0) {

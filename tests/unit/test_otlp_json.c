@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of the OTLP/JSON transcoder against the goldens, protobuf-c and hand-made bad input. */
+/* Unit tests of the OTLP/JSON transcoder: goldens, protobuf-c as the oracle, bad input by hand. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -18,6 +18,10 @@
 #include "proto/otlp_json.h"
 
 #define PB(x) Opentelemetry__Proto__##x
+/* protobuf-c's unpack of an Export*ServiceRequest: UNPACK(trace__v1__export_trace, n, b) */
+#define UNPACK(r, n, b)                                                                            \
+	((ProtobufCMessage *)opentelemetry__proto__collector__##r##_service_request__unpack(       \
+		NULL, n, b))
 
 /* Output room of a test transcoding: every test input is far smaller. */
 #define OUT_CAP (1u << 20)
@@ -108,17 +112,11 @@ unpack(enum sl_signal sig, const uint8_t *b, size_t n)
 {
 	switch (sig) {
 	case SL_SIGNAL_TRACES:
-		return (ProtobufCMessage *)
-			opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-				NULL, n, b);
+		return UNPACK(trace__v1__export_trace, n, b);
 	case SL_SIGNAL_METRICS:
-		return (ProtobufCMessage *)
-			opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
-				NULL, n, b);
+		return UNPACK(metrics__v1__export_metrics, n, b);
 	default:
-		return (ProtobufCMessage *)
-			opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
-				NULL, n, b);
+		return UNPACK(logs__v1__export_logs, n, b);
 	}
 }
 
@@ -181,14 +179,15 @@ test_golden_json_fresh(void **state)
 	(void)state;
 	assert_non_null(j);
 	for (s = 0; s < SL_SIGNAL_MAX; s++) {
-		assert_int_equal(sl_otlp_pb_to_json((enum sl_signal)s, gold_pb[s].b, gold_pb[s].n, j,
-						    OUT_CAP, &n),
-				 0);
+		enum sl_signal sig = (enum sl_signal)s;
+		int rc = sl_otlp_pb_to_json(sig, gold_pb[s].b, gold_pb[s].n, j, OUT_CAP, &n);
+
+		assert_int_equal(rc, 0);
 		assert_int_equal(strlen(j), n);
 		if (n + 1 != gold_json[s].n || memcmp(j, gold_json[s].b, n) != 0 ||
 		    gold_json[s].b[n] != '\n')
-			fail_msg("tests/data/%s.json is stale: rerun gen_golden_json (see its header)",
-				 sl_signal_name((enum sl_signal)s));
+			fail_msg("tests/data/%s.json is stale: run gen_golden_json (its header)",
+				 sl_signal_name(sig));
 	}
 	free(j);
 }
@@ -274,8 +273,8 @@ test_small_buffer(void **state)
 			int rc;
 
 			memset(out, 0xa5, want + 64);
-			rc = sl_otlp_json_to_pb((enum sl_signal)s, gold_json[s].b, gold_json[s].n, out,
-						cap, &n, &err);
+			rc = sl_otlp_json_to_pb((enum sl_signal)s, gold_json[s].b, gold_json[s].n,
+						out, cap, &n, &err);
 			for (i = cap; i < want + 64; i++)
 				if (out[i] != 0xa5)
 					fail_msg("%u: cap %zu: byte %zu written", s, cap, i);
@@ -356,8 +355,10 @@ static const struct pair pairs[] = {
 	 "}]}]}],\"\":\"empty key\"}",
 	 SPAN("\"name\":\"n\",\"attributes\":[{\"key\":\"k\",\"value\":{\"boolValue\":true}}]")},
 	/* base64: standard or URL-safe, padded or not, escaped characters */
-	{SL_SIGNAL_TRACES, ATTR("{\"bytesValue\":\"3q2-7w\"}"), ATTR("{\"bytesValue\":\"3q2+7w==\"}")},
-	{SL_SIGNAL_TRACES, ATTR("{\"bytesValue\":\"3q2+7w\"}"), ATTR("{\"bytesValue\":\"3q2+7w==\"}")},
+	{SL_SIGNAL_TRACES, ATTR("{\"bytesValue\":\"3q2-7w\"}"),
+	 ATTR("{\"bytesValue\":\"3q2+7w==\"}")},
+	{SL_SIGNAL_TRACES, ATTR("{\"bytesValue\":\"3q2+7w\"}"),
+	 ATTR("{\"bytesValue\":\"3q2+7w==\"}")},
 	{SL_SIGNAL_TRACES, ATTR("{\"bytesValue\":\"AP8Q7n_A\"}"),
 	 ATTR("{\"bytesValue\":\"AP8Q7n/A\"}")},
 	{SL_SIGNAL_TRACES, ATTR("{\"bytesValue\":\"AP8Q7n\\/A\"}"),
@@ -370,7 +371,8 @@ static const struct pair pairs[] = {
 	{SL_SIGNAL_TRACES, ATTR("{\"doubleValue\":1}"), ATTR("{\"doubleValue\":1.0}")},
 	{SL_SIGNAL_TRACES, ATTR("{\"doubleValue\":1e-400}"), ATTR("{\"doubleValue\":0}")},
 	/* strings: escapes decode to UTF-8 */
-	{SL_SIGNAL_TRACES, SPAN("\"name\":\"\\u00e9\\u20AC\\ud83d\\ude00\\/\\\"\\\\\\b\\f\\n\\r\\t\""),
+	{SL_SIGNAL_TRACES,
+	 SPAN("\"name\":\"\\u00e9\\u20AC\\ud83d\\ude00\\/\\\"\\\\\\b\\f\\n\\r\\t\""),
 	 SPAN("\"name\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80/\\\"\\\\\\u0008\\u000c\\u000a\\u000d"
 	      "\\u0009\"")},
 	{SL_SIGNAL_TRACES, SPAN("\"name\":\"\""), SPAN("")},
@@ -393,6 +395,7 @@ test_pairs(void **state)
 {
 	struct sl_otlp_json_err err;
 	uint8_t *a = malloc(OUT_CAP);
+	ProtobufCMessage *m;
 	size_t i, na, nb;
 
 	(void)state;
@@ -407,7 +410,9 @@ test_pairs(void **state)
 			fail_msg("pair %zu b: %s", i, err.msg);
 		if (na != nb || memcmp(a, out, na) != 0)
 			fail_msg("pair %zu: %s and %s differ", i, p->a, p->b);
-		assert_non_null(unpack(p->sig, out, nb)); /* leaked on purpose: a test */
+		m = unpack(p->sig, out, nb);
+		assert_non_null(m);
+		protobuf_c_message_free_unpacked(m, NULL);
 	}
 	free(a);
 }
@@ -475,7 +480,7 @@ test_values(void **state)
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 
 	v = one_value(ATTR("{}"), &req); /* an empty AnyValue is kept */
-	assert_int_equal(v->value_case, OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE__NOT_SET);
+	assert_int_equal(v->value_case, VC(_NOT_SET));
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 
 	v = one_value(ATTR("{\"doubleValue\":\"NaN\"}"), &req);
@@ -494,7 +499,8 @@ test_values(void **state)
 		static const char *const nums[] = {
 			"0.1",        "3.5e-7",  "123456789012345",     "1.7976931348623157e308",
 			"5e-324",     "2.2250738585072014e-308",        "0.30000000000000004",
-			"9007199254740993",    "1e22",    "1e23",       "123456789012345678901234567890",
+			"9007199254740993",    "1e22",    "1e23",
+			"123456789012345678901234567890",
 			"-2.718281828459045",  "0.000001", "4.9406564584124654e-324",
 		};
 		size_t i;
@@ -530,7 +536,8 @@ test_values(void **state)
 
 	/* a span: ids, enum, fixed, times, a 140-byte name (2-byte length: the memmove path) */
 	snprintf(json, sizeof(json),
-		 SPAN("\"traceId\":\"0102030405060708090a0b0c0d0e0f10\",\"spanId\":\"A1A2A3A4A5A6A7A8\","
+		 SPAN("\"traceId\":\"0102030405060708090a0b0c0d0e0f10\","
+		      "\"spanId\":\"A1A2A3A4A5A6A7A8\","
 		      "\"kind\":5,\"flags\":4294967295,\"endTimeUnixNano\":\"1\",\"name\":\"%s\","
 		      "\"status\":{},\"droppedLinksCount\":4294967295"),
 		 big);
@@ -557,6 +564,8 @@ test_values(void **state)
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
+#define EHC(x) OPENTELEMETRY__PROTO__METRICS__V1__EXPONENTIAL_HISTOGRAM_DATA_POINT__##x
+
 static void
 test_metric_values(void **state)
 {
@@ -570,8 +579,9 @@ test_metric_values(void **state)
 	assert_int_equal(
 		j2p(SL_SIGNAL_METRICS,
 		    POINT("\"exponentialHistogram\":{\"dataPoints\":[{\"scale\":-3,\"sum\":0,"
-			  "\"positive\":{\"offset\":-2147483648,\"bucketCounts\":[0,\"18446744073709551615\","
-			  "1e3]},\"zeroThreshold\":\"-0\",\"min\":0}]}"),
+			  "\"positive\":{\"offset\":-2147483648,\"bucketCounts\":"
+			  "[0,\"18446744073709551615\",1e3]},\"zeroThreshold\":\"-0\","
+			  "\"min\":0}]}"),
 		    &n, &err),
 		0);
 	req = (void *)unpack(SL_SIGNAL_METRICS, out, n);
@@ -579,12 +589,9 @@ test_metric_values(void **state)
 	ep = req->resource_metrics[0]->scope_metrics[0]->metrics[0]->exponential_histogram
 		     ->data_points[0];
 	assert_int_equal(ep->scale, -3);
-	assert_int_equal(ep->_sum_case,
-			 OPENTELEMETRY__PROTO__METRICS__V1__EXPONENTIAL_HISTOGRAM_DATA_POINT___SUM_SUM);
-	assert_int_equal(ep->_min_case,
-			 OPENTELEMETRY__PROTO__METRICS__V1__EXPONENTIAL_HISTOGRAM_DATA_POINT___MIN_MIN);
-	assert_int_equal(ep->_max_case,
-			 OPENTELEMETRY__PROTO__METRICS__V1__EXPONENTIAL_HISTOGRAM_DATA_POINT___MAX__NOT_SET);
+	assert_int_equal(ep->_sum_case, EHC(_SUM_SUM));
+	assert_int_equal(ep->_min_case, EHC(_MIN_MIN));
+	assert_int_equal(ep->_max_case, EHC(_MAX__NOT_SET));
 	assert_int_equal(ep->positive->offset, INT32_MIN);
 	assert_int_equal(ep->positive->n_bucket_counts, 3);
 	assert_true(ep->positive->bucket_counts[0] == 0);
@@ -640,7 +647,7 @@ test_empty(void **state)
 struct bad {
 	enum sl_signal sig;
 	const char *json;
-	const char *at;  /* the error's offset: where this substring first occurs ("": at the end) */
+	const char *at;  /* the error's offset: this substring's first one ("": the end) */
 	const char *msg; /* the message up to " at byte " */
 };
 
@@ -689,7 +696,8 @@ static const struct bad bads[] = {
 	 "true",
 	 "resourceMetrics[0].scopeMetrics[0].metrics[0].histogram.dataPoints[0].bucketCounts[1]: "
 	 "expected an integer (a number or a decimal string)"},
-	{SL_SIGNAL_TRACES, "{\"resourceSpans\":[{\"resource\":{\"entityRefs\":[{\"idKeys\":[\"a\",1]}]}}]}",
+	{SL_SIGNAL_TRACES,
+	 "{\"resourceSpans\":[{\"resource\":{\"entityRefs\":[{\"idKeys\":[\"a\",1]}]}}]}",
 	 "1]", "resourceSpans[0].resource.entityRefs[0].idKeys[1]: expected a string"},
 	/* oneofs and duplicates */
 	{SL_SIGNAL_TRACES, ATTR("{\"stringValue\":\"a\",\"intValue\":1}"), "\"intValue",
@@ -707,8 +715,8 @@ static const struct bad bads[] = {
 	 "resourceSpans[0].scopeSpans[0].spans[0].name: duplicate field"},
 	/* numbers out of range, fractional, malformed */
 	{SL_SIGNAL_TRACES, SPAN("\"droppedAttributesCount\":4294967296"), "4294967296",
-	 "resourceSpans[0].scopeSpans[0].spans[0].droppedAttributesCount: integer out of range for a "
-	 "uint32 field"},
+	 "resourceSpans[0].scopeSpans[0].spans[0].droppedAttributesCount: integer out of range "
+	 "for a uint32 field"},
 	{SL_SIGNAL_TRACES, SPAN("\"droppedEventsCount\":-1"), "-1",
 	 "resourceSpans[0].scopeSpans[0].spans[0].droppedEventsCount: integer out of range for a "
 	 "uint32 field"},
@@ -717,16 +725,18 @@ static const struct bad bads[] = {
 	{SL_SIGNAL_TRACES, SPAN("\"kind\":2147483648"), "2147483648",
 	 "resourceSpans[0].scopeSpans[0].spans[0].kind: integer out of range for an int32 field"},
 	{SL_SIGNAL_METRICS,
-	 POINT("\"exponentialHistogram\":{\"dataPoints\":[{\"scale\":-2147483649}]}"), "-2147483649",
+	 POINT("\"exponentialHistogram\":{\"dataPoints\":[{\"scale\":-2147483649}]}"),
+	 "-2147483649",
 	 "resourceMetrics[0].scopeMetrics[0].metrics[0].exponentialHistogram.dataPoints[0].scale: "
 	 "integer out of range for an int32 field"},
 	{SL_SIGNAL_TRACES, ATTR("{\"intValue\":\"9223372036854775808\"}"), "\"9223",
-	 "resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.intValue: integer out of range "
-	 "for an int64 field"},
+	 "resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.intValue: integer out of "
+	 "range for an int64 field"},
 	{SL_SIGNAL_TRACES, SPAN("\"startTimeUnixNano\":\"-1\""), "\"-1",
 	 "resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: integer out of range for a "
 	 "uint64 field"},
-	{SL_SIGNAL_TRACES, SPAN("\"startTimeUnixNano\":18446744073709551616"), "18446744073709551616",
+	{SL_SIGNAL_TRACES, SPAN("\"startTimeUnixNano\":18446744073709551616"),
+	 "18446744073709551616",
 	 "resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: integer out of range for a "
 	 "uint64 field"},
 	{SL_SIGNAL_TRACES, SPAN("\"startTimeUnixNano\":1e400"), "1e400",
@@ -741,8 +751,8 @@ static const struct bad bads[] = {
 	 "resourceSpans[0].scopeSpans[0].spans[0].droppedLinksCount: leading zeros are not allowed "
 	 "in a number"},
 	{SL_SIGNAL_TRACES, SPAN("\"droppedLinksCount\":1."), "1.",
-	 "resourceSpans[0].scopeSpans[0].spans[0].droppedLinksCount: invalid number: no digit after "
-	 "'.'"},
+	 "resourceSpans[0].scopeSpans[0].spans[0].droppedLinksCount: invalid number: no digit "
+	 "after '.'"},
 	{SL_SIGNAL_TRACES, ATTR("{\"doubleValue\":NaN}"), "NaN",
 	 "resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.doubleValue: expected a "
 	 "number"},
@@ -788,13 +798,14 @@ static const struct bad bads[] = {
 	{SL_SIGNAL_TRACES, "[]", "[", "expected '{' (the request object)"},
 	{SL_SIGNAL_TRACES, "\xef\xbb\xbf{}", "\xef", "a UTF-8 byte order mark is not allowed"},
 	{SL_SIGNAL_TRACES, "{} x", "x", "trailing data after the request object"},
-	{SL_SIGNAL_TRACES, "{}{}", "{}", "trailing data after the request object"},
+	{SL_SIGNAL_TRACES, "{}[1]", "[1]", "trailing data after the request object"},
 	{SL_SIGNAL_TRACES, "{\"resourceSpans\":[{},]}", "]}",
 	 "resourceSpans[1]: expected an object"},
 	{SL_SIGNAL_TRACES, "{\"a\":1,}", "}", "expected a key"},
 	{SL_SIGNAL_TRACES, "{\"a\" 1}", "1}", "expected ':'"},
 	{SL_SIGNAL_TRACES, "{\"a\":1 \"b\":2}", "\"b", "expected ',' or '}'"},
-	{SL_SIGNAL_TRACES, "{\"resourceSpans\":[{} {}]}", "{}]", "resourceSpans[0]: expected ',' or ']'"},
+	{SL_SIGNAL_TRACES, "{\"resourceSpans\":[{} {}]}", "{}]",
+	 "resourceSpans[0]: expected ',' or ']'"},
 	{SL_SIGNAL_TRACES, "{\"a\":tru}", "tru", "a: invalid literal"},
 	{SL_SIGNAL_TRACES, "{\"a\":nul}", "nul", "a: invalid literal"},
 	{SL_SIGNAL_TRACES, "{\"a\":-}", "-}", "a: invalid number"},
@@ -844,8 +855,8 @@ test_errors(void **state)
 
 		snprintf(want, sizeof(want), "%s at byte %zu", b->msg, off);
 		if (rc != -EBADMSG || err.off != off || strcmp(err.msg, want) != 0)
-			fail_msg("bad %zu: %s\n  rc %d off %zu: %s\n  want off %zu: %s", i, b->json, rc,
-				 err.off, err.msg, off, want);
+			fail_msg("bad %zu: %s\n  rc %d off %zu: %s\n  want off %zu: %s", i,
+				 b->json, rc, err.off, err.msg, off, want);
 	}
 }
 
@@ -856,6 +867,7 @@ test_depth(void **state)
 	struct sl_otlp_json_opts o = {0};
 	struct sl_otlp_json_err err;
 	char *j = malloc(1 << 20), *p;
+	ProtobufCMessage *m;
 	size_t n, i;
 	int rc;
 
@@ -892,20 +904,22 @@ test_depth(void **state)
 		p += sprintf(p, "]}}}");
 	sprintf(p, "]}]}]}]}");
 	assert_int_equal(j2p(SL_SIGNAL_TRACES, j, &n, &err), 0);
-	assert_non_null(unpack(SL_SIGNAL_TRACES, out, n)); /* leaked: a test */
+	m = unpack(SL_SIGNAL_TRACES, out, n);
+	assert_non_null(m);
+	protobuf_c_message_free_unpacked(m, NULL);
 	o.max_msg_depth = 8;
-	assert_int_equal(sl_otlp_json_to_pb_opts(SL_SIGNAL_TRACES, (const uint8_t *)j, strlen(j), out,
-						 OUT_CAP, &n, &o, &err),
+	assert_int_equal(sl_otlp_json_to_pb_opts(SL_SIGNAL_TRACES, (const uint8_t *)j, strlen(j),
+						 out, OUT_CAP, &n, &o, &err),
 			 -EBADMSG);
 	o.max_msg_depth = 0;
 	o.max_depth = 10;
-	assert_int_equal(sl_otlp_json_to_pb_opts(SL_SIGNAL_TRACES, (const uint8_t *)j, strlen(j), out,
-						 OUT_CAP, &n, &o, &err),
+	assert_int_equal(sl_otlp_json_to_pb_opts(SL_SIGNAL_TRACES, (const uint8_t *)j, strlen(j),
+						 out, OUT_CAP, &n, &o, &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err.msg, "JSON nested deeper than 10 levels"));
 	o.max_depth = SL_OTLP_JSON_DEPTH_MAX + 1;
-	assert_int_equal(sl_otlp_json_to_pb_opts(SL_SIGNAL_TRACES, (const uint8_t *)j, strlen(j), out,
-						 OUT_CAP, &n, &o, &err),
+	assert_int_equal(sl_otlp_json_to_pb_opts(SL_SIGNAL_TRACES, (const uint8_t *)j, strlen(j),
+						 out, OUT_CAP, &n, &o, &err),
 			 -EINVAL);
 	free(j);
 }
@@ -918,7 +932,8 @@ test_bad_args(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(sl_otlp_json_to_pb(SL_SIGNAL_MAX, (const uint8_t *)"{}", 2, out, 8, &n, &err),
+	assert_int_equal(sl_otlp_json_to_pb(SL_SIGNAL_MAX, (const uint8_t *)"{}", 2, out, 8, &n,
+					    &err),
 			 -EINVAL);
 	assert_int_equal(sl_otlp_json_to_pb(SL_SIGNAL_LOGS, (const uint8_t *)"{}", 2, out, 8, NULL,
 					    &err),
@@ -966,19 +981,20 @@ test_pb_to_json(void **state)
 			0x0a, 0x21,                                     /* resource_spans */
 			0x12, 0x1f,                                     /* scope_spans */
 			0x12, 0x1d,                                     /* spans */
-			0x12, 0x02, 0xab, 0xcd,                         /* span_id (short: still hex) */
+			0x12, 0x02, 0xab, 0xcd,                         /* span_id (short, hex) */
 			0x2a, 0x07, 'a', '"', '\\', 0x01, '\n', 0xff, 'z', /* name */
 			0x4a, 0x0e,                                     /* attributes */
 			0x0a, 0x01, 'b',                                /* key */
 			0x12, 0x09,                                     /* value */
 			0x21, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f,             /* double_value: inf */
 		};
-		const char *want = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"spanId\":\"abcd\","
-				   "\"name\":\"a\\\"\\\\\\u0001\\n\xef\xbf\xbdz\",\"attributes\":[{\"key\":"
-				   "\"b\",\"value\":{\"doubleValue\":\"Infinity\"}}]}]}]}]}";
+		const char *want =
+			"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"spanId\":\"abcd\","
+			"\"name\":\"a\\\"\\\\\\u0001\\n\xef\xbf\xbdz\",\"attributes\":[{\"key\":"
+			"\"b\",\"value\":{\"doubleValue\":\"Infinity\"}}]}]}]}]}";
 
-		assert_int_equal(sl_otlp_pb_to_json(SL_SIGNAL_TRACES, pb, sizeof(pb), j, OUT_CAP, &n),
-				 0);
+		assert_int_equal(
+			sl_otlp_pb_to_json(SL_SIGNAL_TRACES, pb, sizeof(pb), j, OUT_CAP, &n), 0);
 		assert_string_equal(j, want);
 	}
 	free(j);

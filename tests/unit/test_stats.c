@@ -31,8 +31,7 @@ layout_is_stable(void **state)
 	assert_int_equal(sizeof(struct sl_stats_hdr), 152);
 	assert_int_equal(sizeof(struct sl_stats_port), 136);
 	assert_int_equal(offsetof(struct sl_stats_core, counters), 24);
-	assert_int_equal(sizeof(struct sl_stats_core),
-			 24 + 8 * (SL_CTR_MAX + SL_DROP_MAX));
+	assert_int_equal(sizeof(struct sl_stats_core), 24 + 8 * (SL_CTR_MAX + SL_DROP_MAX));
 	assert_int_equal(SL_STATS_VERSION, 1);
 }
 
@@ -61,7 +60,8 @@ create_fills_header_and_names(void **state)
 	assert_true(h->core_stride >= sizeof(struct sl_stats_core));
 	assert_true(h->cores_off >= h->ports_off + 2 * sizeof(struct sl_stats_port));
 	assert_true(h->total_size == h->cores_off + 3ull * h->core_stride);
-	assert_string_equal(sl_stats_counter_name(&m, SL_CTR_RX_PACKETS), "sluice_rx_packets_total");
+	assert_string_equal(sl_stats_counter_name(&m, SL_CTR_RX_PACKETS),
+	                    "sluice_rx_packets_total");
 	assert_string_equal(sl_stats_drop_name(&m, SL_DROP_IPV4_BAD_CSUM), "ipv4_bad_checksum");
 	for (i = 0; i < SL_CTR_MAX; i++)
 		assert_true(strncmp(sl_stats_counter_name(&m, i), "sluice_", 7) == 0);
@@ -155,11 +155,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(layout_is_stable),
-		cmocka_unit_test_setup(create_fills_header_and_names, setup),
-		cmocka_unit_test_setup(publish_then_read_round_trips, setup),
-		cmocka_unit_test_setup(open_rejects_what_it_cannot_read, setup),
-		cmocka_unit_test_setup(liveness_follows_heartbeat, setup),
+	    cmocka_unit_test(layout_is_stable),
+	    cmocka_unit_test_setup(create_fills_header_and_names, setup),
+	    cmocka_unit_test_setup(publish_then_read_round_trips, setup),
+	    cmocka_unit_test_setup(open_rejects_what_it_cannot_read, setup),
+	    cmocka_unit_test_setup(liveness_follows_heartbeat, setup),
 	};
 
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
