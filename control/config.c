@@ -310,7 +310,7 @@ static const struct key keys[] = {
 	  .desc = "Per core: chunks of 62 body slices for requests being received." },
 	{ .name = "http.max_resources", .type = T_INT, .def = "4096", .min = 1, .max = 1048576,
 	  .target = "dataplane", CFG(http.max_resources),
-	  .desc = "Most Resource entries in one request (400 beyond)." },
+	  .desc = "Most Resource entries in one request (413 beyond)." },
 	{ .name = "http.path_traces", .type = T_STR, .def = "/v1/traces", .charset = cs_path,
 	  .flags = F_ABSPATH, .target = "dataplane", CFG(http.path_traces),
 	  .desc = "Path of trace exports." },

@@ -797,10 +797,18 @@ rtx_expired(struct sl_timer *t, void *arg)
 		abort_with(c, SL_TCP_CLOSE_TIMEOUT);
 		return;
 	}
-	if (c->snd_wnd == 0 && c->snd_una == c->snd_max) {
-		/* Persist: probe the zero window with one byte (RFC 9293 3.8.6.1). */
+	if (c->snd_wnd == 0 && c->sndq_bytes != 0) {
+		/*
+		 * Persist: probe the zero window with one byte (RFC 9293 3.8.6.1):
+		 * new data when nothing is in flight, else the first unacked byte
+		 * again (our last probe, or data the peer shrank the window over).
+		 * Going back to snd_una would send nothing into the zero window and
+		 * abort after max_retries a peer that answers every probe.
+		 */
 		tc->core->ctr[SL_CTR_TCP_WINDOW_PROBES]++;
-		if (send_segment(c, c->snd_nxt, 1, 0) == 0) {
+		if (c->snd_una != c->snd_max) {
+			(void)send_segment(c, c->snd_una, 1, 0);
+		} else if (send_segment(c, c->snd_nxt, 1, 0) == 0) {
 			c->snd_nxt++;
 			c->snd_max = c->snd_nxt;
 		}
@@ -1622,6 +1630,12 @@ sl_tcp_core_init(struct sl_tcp_core *tc, struct sl_core *core, const struct sl_t
 	hp.key_len = sizeof(struct sl_tcp_key);
 	hp.hash_func = rte_jhash;
 	hp.socket_id = socket;
+	/*
+	 * Extendable buckets: a plain cuckoo table of max_conns entries refuses
+	 * inserts at about 98.5% full (16384: from ~16150 on), so SYNs would get
+	 * RST below the configured bound.
+	 */
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
 	tc->table = rte_hash_create(&hp);
 	if (tc->table == NULL)
 		return -ENOMEM;

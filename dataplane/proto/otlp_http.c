@@ -441,6 +441,13 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 	hc->res.entries = hc->entries;
 	hc->res.max_entries = hc->conf->max_resources;
 	rc = sl_otlp_walk(h->signal, hc->iov, n, &hc->walk_opts, &hc->res);
+	if (rc == -E2BIG || rc == -EMSGSIZE) {
+		snprintf(msg, sizeof(msg), "request too large: %s",
+			 rc == -E2BIG ? "more Resource entries than http.max_resources"
+				      : "4 GiB or more");
+		respond_error(hc, h, 413, RPC_INVALID_ARGUMENT, true, NULL, msg);
+		return;
+	}
 	if (rc < 0) {
 		ctr(hc)[SL_CTR_OTLP_INVALID]++;
 		snprintf(msg, sizeof(msg), "invalid %s export request: %s",

@@ -26,7 +26,8 @@ sl_hist_index(uint64_t v)
 	return (uint32_t)(shift * SL_HIST_SUB + (v >> shift));
 }
 
-/* Record one value of v ns. Inline: the generator's per-response path; no branch on data but the clamp. */
+/* Record one value of v ns. Inline: the generator's per-response path; no branch on data but the
+ * clamp. */
 static inline void
 sl_hist_record(struct sl_hist *h, uint64_t v)
 {

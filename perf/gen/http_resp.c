@@ -78,8 +78,8 @@ status_line(struct sl_http_resp *r)
 	const char *l = r->line;
 
 	if (r->line_over || strncmp(l, "HTTP/1.", 7) != 0 || (l[7] != '0' && l[7] != '1') ||
-	    l[8] != ' ' || l[9] < '1' || l[9] > '5' || l[10] < '0' || l[10] > '9' ||
-	    l[11] < '0' || l[11] > '9' || (l[12] != ' ' && l[12] != '\0'))
+	    l[8] != ' ' || l[9] < '1' || l[9] > '5' || l[10] < '0' || l[10] > '9' || l[11] < '0' ||
+	    l[11] > '9' || (l[12] != ' ' && l[12] != '\0'))
 		return -EBADMSG;
 	r->http10 = l[7] == '0';
 	r->status = (uint16_t)((l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0'));
@@ -266,7 +266,7 @@ sl_http_resp_feed(struct sl_http_resp *r, const uint8_t *buf, size_t len)
 			i += n;
 			if (r->remaining == 0)
 				r->state = r->state == SL_HTTP_RESP_BODY ? SL_HTTP_RESP_DONE
-									 : SL_HTTP_RESP_CHUNK_END;
+				                                         : SL_HTTP_RESP_CHUNK_END;
 		}
 	}
 	return (ssize_t)i;

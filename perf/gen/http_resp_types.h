@@ -28,20 +28,20 @@ enum sl_http_resp_state {
 
 /* One connection's response parser. Reset with sl_http_resp_init() before each response. */
 struct sl_http_resp {
-	uint8_t state;        /* enum sl_http_resp_state */
-	uint8_t chunked;      /* Transfer-Encoding: chunked */
-	uint8_t has_len;      /* Content-Length seen */
-	uint8_t close;        /* the server closes after this response */
-	uint8_t keep_alive;   /* Connection: keep-alive (matters for HTTP/1.0) */
-	uint8_t http10;       /* HTTP/1.0 response */
-	uint8_t line_over;    /* the current line exceeded SL_HTTP_RESP_LINE_MAX */
+	uint8_t state;      /* enum sl_http_resp_state */
+	uint8_t chunked;    /* Transfer-Encoding: chunked */
+	uint8_t has_len;    /* Content-Length seen */
+	uint8_t close;      /* the server closes after this response */
+	uint8_t keep_alive; /* Connection: keep-alive (matters for HTTP/1.0) */
+	uint8_t http10;     /* HTTP/1.0 response */
+	uint8_t line_over;  /* the current line exceeded SL_HTTP_RESP_LINE_MAX */
 	uint8_t pad;
 	uint16_t status;      /* final status (after any 1xx) */
 	uint16_t interim;     /* 1xx responses skipped */
 	uint32_t retry_after; /* Retry-After in seconds, 0 if absent or a date */
 	uint32_t line_len;
-	uint64_t remaining;   /* body or chunk bytes still to come */
-	uint64_t body_len;    /* body bytes read (chunk data only, when chunked) */
+	uint64_t remaining; /* body or chunk bytes still to come */
+	uint64_t body_len;  /* body bytes read (chunk data only, when chunked) */
 	char line[SL_HTTP_RESP_LINE_MAX];
 };
 

@@ -19,7 +19,7 @@
  * encoded body did not hold the expected ids: a bug).
  */
 struct sl_gen_profile *sl_gen_profile_new(const struct sl_gen_profile_conf *conf, char *err,
-					  size_t errlen);
+                                          size_t errlen);
 
 /* Free a profile (NULL is fine). No renderer may use it any more. */
 void sl_gen_profile_free(struct sl_gen_profile *p);
@@ -40,7 +40,7 @@ sl_gen_profile_items(const struct sl_gen_profile *p)
  * Returns 0, -ENOMEM or -EINVAL.
  */
 int sl_gen_render_init(struct sl_gen_render *r, const struct sl_gen_profile *p, uint64_t seed,
-		       uint32_t variants);
+                       uint32_t variants);
 
 /* Free what sl_gen_render_init allocated; a zeroed renderer is fine. */
 void sl_gen_render_fini(struct sl_gen_render *r);
@@ -57,7 +57,7 @@ void sl_gen_render_fini(struct sl_gen_render *r);
  * or the compressor fails.
  */
 int sl_gen_render_next(struct sl_gen_render *r, uint8_t *buf, size_t cap, bool *primed,
-		       const uint8_t **body, size_t *len);
+                       const uint8_t **body, size_t *len);
 
 /*
  * The request head up to and including "Content-Length: " into out[0..cap):

@@ -27,10 +27,10 @@ struct libdeflate_compressor;
 /* What every request of a run looks like. Zero means the default where one is given. */
 struct sl_gen_profile_conf {
 	enum sl_signal signal;
-	uint32_t items;     /* spans, data points or log records per request (1..SL_GEN_ITEMS_MAX) */
+	uint32_t items; /* spans, data points or log records per request (1..SL_GEN_ITEMS_MAX) */
 	uint32_t resources; /* Resource entries per request, items split evenly (0: 1; <= items) */
 	uint32_t attrs;     /* attributes per item (0..SL_GEN_ATTRS_MAX) */
-	uint32_t value_len; /* bytes of each attribute's string value (0: 16) */
+	uint32_t value_len; /* bytes of each attribute's string value (0: 10, ~250 B a span) */
 	uint32_t services;  /* distinct service.name values across requests (0: 1) */
 	uint32_t hosts;     /* distinct host.name values across requests (0: 1) */
 	int gzip_level;     /* libdeflate level 1..12 (0: 1, what SDK exporters' gzip costs) */
@@ -53,17 +53,17 @@ struct sl_gen_patch {
  */
 struct sl_gen_profile {
 	struct sl_gen_profile_conf conf;
-	uint8_t *tmpl;              /* uncompressed body: protobuf, or OTLP/JSON */
-	size_t len;                 /* its length, the same for every request */
-	size_t pb_len;              /* length of the protobuf form (JSON bodies too) */
-	size_t wire_cap;            /* largest body a render can produce (gzip bound) */
-	struct sl_gen_patch *ids;   /* trace and span ids, ascending offsets */
+	uint8_t *tmpl;            /* uncompressed body: protobuf, or OTLP/JSON */
+	size_t len;               /* its length, the same for every request */
+	size_t pb_len;            /* length of the protobuf form (JSON bodies too) */
+	size_t wire_cap;          /* largest body a render can produce (gzip bound) */
+	struct sl_gen_patch *ids; /* trace and span ids, ascending offsets */
 	uint32_t n_ids;
-	uint32_t n_res;             /* Resource entries (= conf.resources) */
-	uint32_t *svc_off;          /* per resource: offset of service.name's digits */
-	uint32_t *host_off;         /* per resource: offset of host.name's digits */
-	const char *path;           /* /v1/traces, ... */
-	const char *content_type;   /* application/x-protobuf or application/json */
+	uint32_t n_res;               /* Resource entries (= conf.resources) */
+	uint32_t *svc_off;            /* per resource: offset of service.name's digits */
+	uint32_t *host_off;           /* per resource: offset of host.name's digits */
+	const char *path;             /* /v1/traces, ... */
+	const char *content_type;     /* application/x-protobuf or application/json */
 	const char *content_encoding; /* "gzip" or NULL */
 };
 
@@ -81,7 +81,7 @@ struct sl_gen_render {
 	uint32_t next_var;
 	uint8_t **var;
 	size_t *var_len;
-	uint64_t rendered;                  /* bodies rendered (or handed out from the pool) */
+	uint64_t rendered; /* bodies rendered (or handed out from the pool) */
 };
 
 #endif /* SL_GEN_PROFILE_TYPES_H */

@@ -64,7 +64,8 @@ struct derived {
 	double p50, p95, p99, p999, max, mean; /* us */
 	uint64_t errors;
 	char by_status[512]; /* "503:2;429:1" */
-	double t_busy_pct, t_cyc_item, t_cyc_req, t_cpu_m;
+	double t_busy_pct, t_cyc_item, t_cyc_req, t_cpu_m, t_cyc_pkt, t_cpu_cyc_item,
+	    t_user_cyc_item;
 };
 
 static double
@@ -98,7 +99,7 @@ derive(const struct sl_gen_report *r, struct derived *d)
 		if (c->by_status[i] == 0)
 			continue;
 		k = snprintf(d->by_status + n, sizeof(d->by_status) - n, "%s%u:%" PRIu64,
-			     n ? ";" : "", i, c->by_status[i]);
+		             n ? ";" : "", i, c->by_status[i]);
 		if (k < 0 || (size_t)k >= sizeof(d->by_status) - n)
 			break; /* 40+ distinct codes: the JSON has them all */
 		n += (size_t)k;
@@ -108,6 +109,10 @@ derive(const struct sl_gen_report *r, struct derived *d)
 		d->t_cyc_item = ratio((double)t->busy, (double)t->items);
 		d->t_cyc_req = ratio((double)t->busy, (double)t->requests);
 		d->t_cpu_m = 1e6 * ratio(t->cpu_s, (double)t->items);
+		d->t_cyc_pkt = ratio((double)t->busy, (double)(t->rx_packets + t->tx_packets));
+		/* CPU time at TSC rate: unlike busy cycles, time preempted is not in it. */
+		d->t_cpu_cyc_item = ratio(t->cpu_s * (double)t->tsc_hz, (double)t->items);
+		d->t_user_cyc_item = ratio(t->cpu_user_s * (double)t->tsc_hz, (double)t->items);
 	}
 }
 
@@ -154,27 +159,27 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 	fputs(",\"endpoint\":", f);
 	json_str(f, p->endpoint);
 	fprintf(f,
-		",\"signal\":\"%s\",\"items_per_request\":%u,\"resources\":%u,"
-		"\"attributes_per_item\":%u,\"attribute_value_bytes\":%u,\"services\":%u,"
-		"\"hosts\":%u,\"gzip\":%s,\"gzip_level\":%d,\"json_body\":%s,\"variants\":%u,"
-		"\"threads\":%u,\"connections\":%u,\"loop\":\"%s\",\"rate\":%.3f,"
-		"\"duration_s\":%.3f,\"ramp_s\":%.3f,\"body_bytes\":%zu},",
-		sl_signal_name(p->signal), p->items_per_request, p->resources, p->attrs,
-		p->value_len, p->services, p->hosts, bool_s(p->gzip), p->gzip_level,
-		bool_s(p->json_body), p->variants, p->threads, p->connections,
-		p->rate > 0 ? "open" : "closed", p->rate, p->duration_s, p->ramp_s, p->body_bytes);
+	        ",\"signal\":\"%s\",\"items_per_request\":%u,\"resources\":%u,"
+	        "\"attributes_per_item\":%u,\"attribute_value_bytes\":%u,\"services\":%u,"
+	        "\"hosts\":%u,\"gzip\":%s,\"gzip_level\":%d,\"json_body\":%s,\"variants\":%u,"
+	        "\"threads\":%u,\"connections\":%u,\"loop\":\"%s\",\"rate\":%.3f,"
+	        "\"duration_s\":%.3f,\"ramp_s\":%.3f,\"body_bytes\":%zu},",
+	        sl_signal_name(p->signal), p->items_per_request, p->resources, p->attrs,
+	        p->value_len, p->services, p->hosts, bool_s(p->gzip), p->gzip_level,
+	        bool_s(p->json_body), p->variants, p->threads, p->connections,
+	        p->rate > 0 ? "open" : "closed", p->rate, p->duration_s, p->ramp_s, p->body_bytes);
 	fprintf(f,
-		"\"elapsed_s\":%.6f,\"requests\":%" PRIu64 ",\"items\":%" PRIu64
-		",\"bytes\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"responses\":%" PRIu64 ",",
-		r->elapsed_s, c->ok, c->items, c->bytes, c->sent, c->responses);
+	        "\"elapsed_s\":%.6f,\"requests\":%" PRIu64 ",\"items\":%" PRIu64
+	        ",\"bytes\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"responses\":%" PRIu64 ",",
+	        r->elapsed_s, c->ok, c->items, c->bytes, c->sent, c->responses);
 	fprintf(f,
-		"\"throughput\":{\"requests_per_s\":%.3f,\"items_per_s\":%.3f,"
-		"\"bytes_per_s\":%.3f},",
-		d.rps, d.ips, d.bps);
+	        "\"throughput\":{\"requests_per_s\":%.3f,\"items_per_s\":%.3f,"
+	        "\"bytes_per_s\":%.3f},",
+	        d.rps, d.ips, d.bps);
 	fprintf(f,
-		"\"latency_us\":{\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,\"p999\":%.3f,"
-		"\"max\":%.3f,\"mean\":%.3f,\"count\":%" PRIu64 "},",
-		d.p50, d.p95, d.p99, d.p999, d.max, d.mean, c->lat.count);
+	        "\"latency_us\":{\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,\"p999\":%.3f,"
+	        "\"max\":%.3f,\"mean\":%.3f,\"count\":%" PRIu64 "},",
+	        d.p50, d.p95, d.p99, d.p999, d.max, d.mean, c->lat.count);
 	fprintf(f, "\"errors\":{\"total\":%" PRIu64 ",\"by_status\":{", d.errors);
 	for (i = 0; i < SL_GEN_STATUS_MAX; i++) {
 		if (c->by_status[i] == 0)
@@ -183,33 +188,38 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 		first = false;
 	}
 	fprintf(f,
-		"},\"timeouts\":%" PRIu64 ",\"protocol\":%" PRIu64 ",\"failed\":%" PRIu64 "},"
-		"\"retries\":%" PRIu64 ",\"connection_failures\":%" PRIu64
-		",\"reconnects\":%" PRIu64 ",\"open_loop\":{\"backlog_max\":%" PRIu64
-		",\"backlog_end\":%" PRIu64 "}",
-		c->timeouts, c->protocol_errors, c->failed, c->retries, c->connection_failures,
-		c->reconnects, c->backlog_max, c->backlog_end);
+	        "},\"timeouts\":%" PRIu64 ",\"protocol\":%" PRIu64 ",\"failed\":%" PRIu64 "},"
+	        "\"retries\":%" PRIu64 ",\"connection_failures\":%" PRIu64
+	        ",\"reconnects\":%" PRIu64 ",\"open_loop\":{\"backlog_max\":%" PRIu64
+	        ",\"backlog_end\":%" PRIu64 "}",
+	        c->timeouts, c->protocol_errors, c->failed, c->retries, c->connection_failures,
+	        c->reconnects, c->backlog_max, c->backlog_end);
 	if (t) {
 		fputs(",\"target\":{\"instance\":", f);
 		json_str(f, t->instance);
-		fprintf(f,
-			",\"pid\":%d,\"tsc_hz\":%" PRIu64 ",\"cpu_s\":%.3f,"
-			"\"cpu_s_per_million_items\":%.3f,\"items\":%" PRIu64
-			",\"requests\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
-			",\"idle_cycles\":%" PRIu64 ",\"busy_pct\":%.2f,"
-			"\"busy_cycles_per_item\":%.1f,\"busy_cycles_per_request\":%.1f,\"cores\":[",
-			t->pid, t->tsc_hz, t->cpu_s, d.t_cpu_m, t->items, t->requests, t->busy,
-			t->idle, d.t_busy_pct, d.t_cyc_item, d.t_cyc_req);
+		fprintf(
+		    f,
+		    ",\"pid\":%d,\"tsc_hz\":%" PRIu64 ",\"cpu_s\":%.3f,\"cpu_user_s\":%.3f,"
+		    "\"cpu_sys_s\":%.3f,"
+		    "\"cpu_s_per_million_items\":%.3f,\"items\":%" PRIu64 ",\"requests\":%" PRIu64
+		    ",\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64 ",\"busy_pct\":%.2f,"
+		    "\"busy_cycles_per_item\":%.1f,\"busy_cycles_per_request\":%.1f,"
+		    "\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+		    ",\"busy_cycles_per_packet\":%.1f,\"cpu_cycles_per_item\":%.1f,"
+		    "\"user_cycles_per_item\":%.1f,\"cores\":[",
+		    t->pid, t->tsc_hz, t->cpu_s, t->cpu_user_s, t->cpu_sys_s, d.t_cpu_m, t->items,
+		    t->requests, t->busy, t->idle, d.t_busy_pct, d.t_cyc_item, d.t_cyc_req,
+		    t->rx_packets, t->tx_packets, d.t_cyc_pkt, d.t_cpu_cyc_item, d.t_user_cyc_item);
 		for (i = 0; i < t->n_cores && i < SL_GEN_TARGET_CORES_MAX; i++)
 			fprintf(f,
-				"%s{\"lcore\":%u,\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64
-				",\"busy_pct\":%.2f,\"items\":%" PRIu64 ",\"requests\":%" PRIu64
-				",\"busy_cycles_per_item\":%.1f}",
-				i ? "," : "", t->core[i].lcore, t->core[i].busy, t->core[i].idle,
-				100.0 * ratio((double)t->core[i].busy,
-					      (double)(t->core[i].busy + t->core[i].idle)),
-				t->core[i].items, t->core[i].requests,
-				ratio((double)t->core[i].busy, (double)t->core[i].items));
+			        "%s{\"lcore\":%u,\"busy_cycles\":%" PRIu64
+			        ",\"idle_cycles\":%" PRIu64 ",\"busy_pct\":%.2f,\"items\":%" PRIu64
+			        ",\"requests\":%" PRIu64 ",\"busy_cycles_per_item\":%.1f}",
+			        i ? "," : "", t->core[i].lcore, t->core[i].busy, t->core[i].idle,
+			        100.0 * ratio((double)t->core[i].busy,
+			                      (double)(t->core[i].busy + t->core[i].idle)),
+			        t->core[i].items, t->core[i].requests,
+			        ratio((double)t->core[i].busy, (double)t->core[i].items));
 		fputs("]}", f);
 	}
 	fputs("}\n", f);
@@ -269,6 +279,8 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 	X("backlog_end", U, c->backlog_end)                                                        \
 	X("target_instance", TS, t ? t->instance : "")                                             \
 	X("target_cpu_s", TD, t ? t->cpu_s : 0)                                                    \
+	X("target_cpu_user_s", TD, t ? t->cpu_user_s : 0)                                          \
+	X("target_cpu_sys_s", TD, t ? t->cpu_sys_s : 0)                                            \
 	X("target_cpu_s_per_million_items", TD, d.t_cpu_m)                                         \
 	X("target_items", TU, t ? t->items : 0)                                                    \
 	X("target_requests", TU, t ? t->requests : 0)                                              \
@@ -276,7 +288,12 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 	X("target_idle_cycles", TU, t ? t->idle : 0)                                               \
 	X("target_busy_pct", TD, d.t_busy_pct)                                                     \
 	X("target_busy_cycles_per_item", TD, d.t_cyc_item)                                         \
-	X("target_busy_cycles_per_request", TD, d.t_cyc_req)
+	X("target_busy_cycles_per_request", TD, d.t_cyc_req)                                       \
+	X("target_rx_packets", TU, t ? t->rx_packets : 0)                                          \
+	X("target_tx_packets", TU, t ? t->tx_packets : 0)                                          \
+	X("target_busy_cycles_per_packet", TD, d.t_cyc_pkt)                                        \
+	X("target_cpu_cycles_per_item", TD, d.t_cpu_cyc_item)                                      \
+	X("target_user_cycles_per_item", TD, d.t_user_cyc_item)
 
 static void
 sep(FILE *f, bool *first)

@@ -23,7 +23,10 @@ uint64_t sl_gen_counts_errors(const struct sl_gen_counts *c);
  *   latency_us{p50, p95, p99, p999, max, mean},
  *   errors{total, by_status{"503": n, ...}, timeouts, protocol, failed},
  *   retries, connection_failures, reconnects, open_loop{backlog_max, backlog_end},
- *   target{...} (only when r->target is set).
+ *   target{instance, pid, cpu_s, cpu_user_s, cpu_sys_s, items, requests, busy_cycles,
+ *          idle_cycles, busy_pct, busy_cycles_per_item, busy_cycles_per_request,
+ *          rx_packets, tx_packets, busy_cycles_per_packet, cpu_cycles_per_item,
+ *          user_cycles_per_item, cores[...]} (only when r->target is set).
  * "requests" and "items" count requests answered 2xx. Returns 0 or -EIO.
  */
 int sl_gen_report_json(const struct sl_gen_report *r, FILE *f);

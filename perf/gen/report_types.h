@@ -54,11 +54,11 @@ struct sl_gen_counts {
 	uint64_t failed;              /* requests given up after the retries */
 	uint64_t retries;             /* requests sent again after their connection failed */
 	uint64_t connection_failures; /* connects that failed, connections lost mid-request */
-	uint64_t reconnects;          /* connections the server closed in order (Connection: close) */
-	uint64_t backlog_max;         /* open loop: most requests due and not yet sent */
-	uint64_t backlog_end;         /* open loop: requests due but unsent at the end */
+	uint64_t reconnects;  /* connections the server closed in order (Connection: close) */
+	uint64_t backlog_max; /* open loop: most requests due and not yet sent */
+	uint64_t backlog_end; /* open loop: requests due but unsent at the end */
 	uint64_t by_status[SL_GEN_STATUS_MAX]; /* responses other than 2xx, by code */
-	struct sl_hist lat;           /* response latency, ns (open loop: from the intended send) */
+	struct sl_hist lat; /* response latency, ns (open loop: from the intended send) */
 };
 
 /* The target dataplane's counters over the measured window (sluice-gen --target-instance). */
@@ -66,11 +66,15 @@ struct sl_gen_target {
 	char instance[32];
 	int pid;
 	uint64_t tsc_hz;
-	double cpu_s;       /* the process's user + system CPU seconds (/proc/PID/stat) */
-	uint64_t items;     /* spans, points or records of the run's signal, all cores */
-	uint64_t requests;  /* valid OTLP requests of the run's signal */
-	uint64_t busy;      /* busy cycles, all poll cores */
-	uint64_t idle;      /* idle cycles, all poll cores */
+	double cpu_s;        /* the process's user + system CPU seconds (/proc/PID/stat) */
+	double cpu_user_s;   /* of which in user mode (the dataplane's code, the PMD, polling) */
+	double cpu_sys_s;    /* and in the kernel (tap syscalls, signals, the peer's TCP on tx) */
+	uint64_t items;      /* spans, points or records of the run's signal, all cores */
+	uint64_t requests;   /* valid OTLP requests of the run's signal */
+	uint64_t busy;       /* busy cycles, all poll cores */
+	uint64_t idle;       /* idle cycles, all poll cores */
+	uint64_t rx_packets; /* packets received from the port, all poll cores */
+	uint64_t tx_packets; /* packets handed to the port */
 	uint32_t n_cores;
 	struct {
 		uint32_t lcore;
@@ -81,7 +85,7 @@ struct sl_gen_target {
 /* One run, as written to JSON and CSV. */
 struct sl_gen_report {
 	struct sl_gen_params params;
-	double elapsed_s;                  /* measured window, s */
+	double elapsed_s; /* measured window, s */
 	const struct sl_gen_counts *c;
 	const struct sl_gen_target *target; /* NULL: not measured */
 };

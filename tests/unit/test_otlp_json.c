@@ -290,6 +290,27 @@ test_small_buffer(void **state)
 	}
 }
 
+/* An empty packed array writes nothing, not even for a while: exact capacity fits (fuzz find). */
+static void
+test_exact_cap_packed(void **state)
+{
+	static const char j[] =
+		POINT("\"histogram\":{\"dataPoints\":[{\"bucketCounts\":[\"1\",2],"
+		      "\"explicitBounds\":[],\"s.m\":0}]}");
+	struct sl_otlp_json_err err;
+	size_t n, n2;
+
+	(void)state;
+	assert_int_equal(j2p(SL_SIGNAL_METRICS, j, &n, &err), 0);
+	assert_int_equal(sl_otlp_json_to_pb(SL_SIGNAL_METRICS, (const uint8_t *)j, strlen(j), out,
+					    n, &n2, &err),
+			 0);
+	assert_int_equal(n2, n);
+	assert_int_equal(sl_otlp_json_to_pb(SL_SIGNAL_METRICS, (const uint8_t *)j, strlen(j), out,
+					    n - 1, &n2, &err),
+			 -E2BIG);
+}
+
 /* ---- leniencies: each pair must transcode to the same bytes ---- */
 
 struct pair {
@@ -945,6 +966,23 @@ test_bad_args(void **state)
 
 /* ---- protobuf to JSON ---- */
 
+/* Prepends to buf[at..cap) the tag and length of a field holding it; returns the new start. */
+static size_t
+wrap(uint8_t *buf, size_t cap, size_t at, uint8_t tag)
+{
+	uint8_t v[10];
+	size_t len = cap - at, n = 0;
+
+	do {
+		v[n++] = (uint8_t)(len & 0x7f) | (len >= 0x80 ? 0x80 : 0);
+		len >>= 7;
+	} while (len != 0);
+	at -= n;
+	memcpy(buf + at, v, n);
+	buf[--at] = tag;
+	return at;
+}
+
 static void
 test_pb_to_json(void **state)
 {
@@ -961,6 +999,35 @@ test_pb_to_json(void **state)
 	assert_int_equal(sl_otlp_pb_to_json(SL_SIGNAL_TRACES, (const uint8_t *)"\x0a\x05\x01", 3, j,
 					    OUT_CAP, &n),
 			 -EBADMSG);
+	/* a nesting bomb never reaches protobuf-c's recursive unpack */
+	{
+		const size_t cap_b = 1 << 20;
+		uint8_t *bomb = malloc(cap_b);
+		size_t at = cap_b, k;
+		int rc;
+
+		assert_non_null(bomb);
+		/* a log body of AnyValue{array_value: {values: AnyValue{...}}}, 100000 deep */
+		for (k = 0; k < 100000; k++)
+			at = wrap(bomb, cap_b, at, k % 2 ? 0x2a : 0x0a);
+		at = wrap(bomb, cap_b, at, 0x2a); /* LogRecord.body */
+		at = wrap(bomb, cap_b, at, 0x12); /* ScopeLogs.log_records */
+		at = wrap(bomb, cap_b, at, 0x12); /* ResourceLogs.scope_logs */
+		at = wrap(bomb, cap_b, at, 0x0a); /* request.resource_logs */
+		rc = sl_otlp_pb_to_json(SL_SIGNAL_LOGS, bomb + at, cap_b - at, j, OUT_CAP, &n);
+		assert_int_equal(rc, -EBADMSG);
+		/* 20 levels are fine */
+		for (at = cap_b, k = 0; k < 20; k++)
+			at = wrap(bomb, cap_b, at, k % 2 ? 0x2a : 0x0a);
+		at = wrap(bomb, cap_b, at, 0x2a);
+		at = wrap(bomb, cap_b, at, 0x12);
+		at = wrap(bomb, cap_b, at, 0x12);
+		at = wrap(bomb, cap_b, at, 0x0a);
+		rc = sl_otlp_pb_to_json(SL_SIGNAL_LOGS, bomb + at, cap_b - at, j, OUT_CAP, &n);
+		assert_int_equal(rc, 0);
+		assert_non_null(strstr(j, "\"body\":{\"arrayValue\":{\"values\":[{\"arrayValue\""));
+		free(bomb);
+	}
 	/* every capacity short of the JSON and its NUL fails, cleanly */
 	assert_int_equal(sl_otlp_pb_to_json(SL_SIGNAL_METRICS, gold_pb[SL_SIGNAL_METRICS].b,
 					    gold_pb[SL_SIGNAL_METRICS].n, j, OUT_CAP, &full),
@@ -1009,6 +1076,7 @@ main(void)
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_small_buffer),
+		cmocka_unit_test(test_exact_cap_packed),
 		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_metric_values),
