@@ -191,8 +191,9 @@ ip -n "$NS" link set dev "$TAP" up
 wait_for 20 nsexec ping -n -c 1 -W 1 "$APP_IP" || die "$APP_IP does not answer ping"
 
 # --- one measured run -----------------------------------------------------------
-# cpu_ticks: utime + stime of the dataplane, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+# cpu_ticks: utime + stime of the dataplane (all its threads), in clock ticks,
+# and when they were read.
+cpu_ticks() { echo "$(awk '{ print $14 + $15 }' "/proc/$PID/stat") $(date +%s.%N)"; }
 snap() {
 	sleep 0.3 # one stats publication (100 ms) surely passed
 	ctl stats --json >"$TMP/$1.json"
@@ -255,8 +256,12 @@ for name in ("stream", "parallel", "connrate"):
     d = {k: ca[k] - cb[k] for k in ca}
     t0, t1 = map(float, open(os.path.join(tmp, name + ".wall")).read().split())
     wall = t1 - t0
-    cpu_s = (int(open(os.path.join(tmp, name + ".after.cpu")).read()) -
-             int(open(os.path.join(tmp, name + ".before.cpu")).read())) / clk_tck
+    # CPU time over the interval between its two readings (which also hold
+    # the 0.3 s waits for a stats publication, not only the client's run).
+    ticks0, ts0 = open(os.path.join(tmp, name + ".before.cpu")).read().split()
+    ticks1, ts1 = open(os.path.join(tmp, name + ".after.cpu")).read().split()
+    cpu_s = (int(ticks1) - int(ticks0)) / clk_tck
+    cpu_window = float(ts1) - float(ts0)
     client = json.loads(open(os.path.join(tmp, name + ".client")).read().strip().splitlines()[-1])
     segs = d["tcp_segments_received"]
     # Rates over the client's own clock (wall time also holds namespace entry
@@ -273,7 +278,7 @@ for name in ("stream", "parallel", "connrate"):
         "busy_pct": round(100.0 * d["core_busy_cycles"] /
                           max(1, d["core_busy_cycles"] + d["core_idle_cycles"]), 1),
         "dataplane_cpu_seconds": round(cpu_s, 2),
-        "dataplane_cpu_pct": round(100.0 * cpu_s / wall, 1),
+        "dataplane_cpu_pct": round(100.0 * cpu_s / cpu_window, 1),
         "tcp_retransmits": d["tcp_retransmits"],
         "tcp_zero_window": d["tcp_zero_window"],
         "drops": {k: a["total"]["drops"][k] - b["total"]["drops"][k]

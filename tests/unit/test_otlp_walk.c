@@ -407,6 +407,8 @@ struct msg {
 static void
 m_raw(struct msg *m, const void *p, size_t n)
 {
+	if (n == 0)
+		return; /* memcpy from NULL is undefined even for 0 bytes */
 	if (m->n + n > m->cap) {
 		m->cap = (m->n + n) * 2 + 64;
 		m->b = realloc(m->b, m->cap);
