@@ -12,6 +12,8 @@
 #   --conn-threads N     client threads (default 4)
 #   --out FILE           JSON result (default perf/results/tcp-<UTC date>.json)
 #   --quick              64 MB streams and a 3 s connection run (smoke test)
+#   --perf               also profile the dataplane during the single stream (linux-perf):
+#                        <out>-perf.txt, time by DSO and the top symbols
 #
 # What it measures, each as a delta of the dataplane's own counters
 # (sluicectl --json) and of its process CPU time (/proc/PID/stat) around
@@ -46,6 +48,7 @@ CONN_SECONDS=10
 CONN_INFLIGHT=64
 CONN_THREADS=4
 OUT=
+PERF=0
 
 die() {
 	echo "tcp_bench: $*" >&2
@@ -61,7 +64,8 @@ while [ $# -gt 0 ]; do
 	--conn-threads) CONN_THREADS=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	--quick) STREAM_MB=64; CONN_SECONDS=3; shift ;;
-	-h | --help) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--perf) PERF=1; shift ;;
+	-h | --help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
 	-*) die "unknown option $1 (see --help)" ;;
 	*) BUILD=$1; shift ;;
 	esac
@@ -76,6 +80,7 @@ done
 for t in ip taskset cc; do
 	command -v "$t" >/dev/null || die "$t not found"
 done
+[ "$PERF" = 0 ] || command -v perf >/dev/null || die "--perf needs perf (apt-get install linux-perf)"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
@@ -221,7 +226,16 @@ BYTES=$((STREAM_MB << 20))
 
 echo "tcp_bench: dataplane pid $PID on CPU 0, clients on CPU 1; $APP_IP in namespace $NS" >&2
 echo "tcp_bench: stream: 1 connection x $STREAM_MB MiB" >&2
+if [ "$PERF" = 1 ]; then
+	perf record -q -e cpu-clock -g -p "$PID" -o "$TMP/perf.data" 2>"$TMP/perf.err" &
+	PERF_PID=$!
+	sleep 1
+fi
 measure stream "$PY" "$CLIENT" stream "$BYTES"
+if [ "$PERF" = 1 ]; then
+	kill -INT "$PERF_PID"
+	wait "$PERF_PID" || true
+fi
 echo "tcp_bench: parallel: $PARALLEL connections x $((STREAM_MB / PARALLEL)) MiB" >&2
 measure parallel "$PY" "$CLIENT" bulk "$PARALLEL" "$((BYTES / PARALLEL))"
 echo "tcp_bench: connrate: ${CONN_SECONDS}s, $CONN_INFLIGHT in flight, $CONN_THREADS threads" >&2
@@ -230,6 +244,16 @@ measure connrate "$TMP/tcp_connrate" "$APP_IP" 9 "$CONN_SECONDS" "$CONN_INFLIGHT
 # --- report ---------------------------------------------------------------------
 mkdir -p "$SRC/perf/results"
 [ -n "$OUT" ] || OUT=$SRC/perf/results/tcp-$(date -u +%Y%m%d-%H%M%S).json
+if [ "$PERF" = 1 ]; then
+	{
+		echo "# perf record -e cpu-clock -g -p <dataplane> during the single stream (perf/tcp_bench.sh)"
+		echo "# time by DSO (self):"
+		perf report -i "$TMP/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^$'
+		echo "# top symbols (self):"
+		perf report -i "$TMP/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+			grep -v '^$' | head -n 60
+	} >"${OUT%.json}-perf.txt"
+fi
 "$PY" - "$TMP" "$OUT" "$BUILD" "$(getconf CLK_TCK)" "$STREAM_MB" "$PARALLEL" "$CONN_SECONDS" \
 	"$CONN_INFLIGHT" "$CONN_THREADS" "$LOADAVG" <<'EOF'
 import json, os, platform, subprocess, sys, time
