@@ -245,13 +245,15 @@ measure connrate "$TMP/tcp_connrate" "$APP_IP" 9 "$CONN_SECONDS" "$CONN_INFLIGHT
 mkdir -p "$SRC/perf/results"
 [ -n "$OUT" ] || OUT=$SRC/perf/results/tcp-$(date -u +%Y%m%d-%H%M%S).json
 if [ "$PERF" = 1 ]; then
+	perf report -i "$TMP/perf.data" --no-children --sort dso --stdio >"$TMP/perf.dso" 2>/dev/null
+	perf report -i "$TMP/perf.data" --no-children --sort dso,sym --stdio -g none \
+		>"$TMP/perf.sym" 2>/dev/null
 	{
 		echo "# perf record -e cpu-clock -g -p <dataplane> during the single stream (perf/tcp_bench.sh)"
 		echo "# time by DSO (self):"
-		perf report -i "$TMP/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^$'
+		awk 'NF' "$TMP/perf.dso"
 		echo "# top symbols (self):"
-		perf report -i "$TMP/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
-			grep -v '^$' | head -n 60
+		awk 'NF && n++ < 60' "$TMP/perf.sym"
 	} >"${OUT%.json}-perf.txt"
 fi
 "$PY" - "$TMP" "$OUT" "$BUILD" "$(getconf CLK_TCK)" "$STREAM_MB" "$PARALLEL" "$CONN_SECONDS" \
