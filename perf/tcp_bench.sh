@@ -245,7 +245,7 @@ measure connrate "$TMP/tcp_connrate" "$APP_IP" 9 "$CONN_SECONDS" "$CONN_INFLIGHT
 mkdir -p "$SRC/perf/results"
 [ -n "$OUT" ] || OUT=$SRC/perf/results/tcp-$(date -u +%Y%m%d-%H%M%S).json
 if [ "$PERF" = 1 ]; then
-	perf report -i "$TMP/perf.data" --no-children --sort dso --stdio >"$TMP/perf.dso" 2>/dev/null
+	perf report -i "$TMP/perf.data" --no-children --sort dso --stdio -g none >"$TMP/perf.dso" 2>/dev/null
 	perf report -i "$TMP/perf.data" --no-children --sort dso,sym --stdio -g none \
 		>"$TMP/perf.sym" 2>/dev/null
 	{
