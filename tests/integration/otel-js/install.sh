@@ -29,9 +29,13 @@ ver=$(node -p 'process.versions.node') || die "node does not run"
 major=${ver%%.*}
 rest=${ver#*.}
 minor=${rest%%.*}
-if [ "$major" -lt "$NODE_MIN_MAJOR" ] ||
-	{ [ "$major" -eq "$NODE_MIN_MAJOR" ] && [ "$minor" -lt "$NODE_MIN_MINOR" ]; }; then
-	die "node $ver is too old; need >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR"
+# The packages' engines field is "^18.19.0 || >=20.6.0": Debian 12's own
+# nodejs (18.19) qualifies too, for a machine that has no newer Node.js.
+if { [ "$major" -eq 18 ] && [ "$minor" -ge 19 ]; } || [ "$major" -gt "$NODE_MIN_MAJOR" ] ||
+	{ [ "$major" -eq "$NODE_MIN_MAJOR" ] && [ "$minor" -ge "$NODE_MIN_MINOR" ]; }; then
+	:
+else
+	die "node $ver is too old; need ^18.19 or >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR"
 fi
 
 # npm writes node_modules/.package-lock.json on every successful install; it is the
@@ -47,7 +51,7 @@ up_to_date() {
 # itself, so no lock file is left behind.
 if command -v flock >/dev/null 2>&1 && [ "${OTEL_JS_INSTALL_LOCKED:-}" != 1 ]; then
 	export OTEL_JS_INSTALL_LOCKED=1
-	exec flock "$here" "$0" "$@"
+	exec flock "$here" "$here/$(basename "$0")" "$@"
 fi
 
 if [ "${1:-}" != "--force" ] && up_to_date; then
