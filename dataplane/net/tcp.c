@@ -1003,6 +1003,8 @@ conn_established(struct sl_tcp_conn *c)
 		sl_tcp_abort(c);
 		return;
 	}
+	if (c->state == SL_TCP_CLOSED)
+		return; /* the app aborted from inside accept() and owes no closed() */
 	c->app = app;
 	c->accepted = true;
 }
