@@ -23,6 +23,12 @@ const char *sl_golden_name(enum sl_signal sig);
  */
 int sl_golden_build(enum sl_signal sig, uint8_t **buf, size_t *len);
 
+/*
+ * Reads a whole file into a new malloc'd buffer (free() it; one spare byte
+ * past *len). NULL when it cannot. For tests and tools reading goldens.
+ */
+uint8_t *sl_golden_read_file(const char *path, size_t *len);
+
 /* Writes every golden into dir (which must exist). Returns 0 or a negative errno. */
 int sl_golden_write_all(const char *dir);
 

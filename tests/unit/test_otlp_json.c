@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "../data/golden.h"
+
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
@@ -35,27 +37,6 @@ struct file {
 static struct file gold_pb[SL_SIGNAL_MAX], gold_json[SL_SIGNAL_MAX], variants;
 static uint8_t *out;
 
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		b = malloc((size_t)n + 1);
-		if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
-			free(b);
-			b = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return b;
-}
-
 static int
 load(struct file *f, const char *name)
 {
@@ -63,7 +44,7 @@ load(struct file *f, const char *name)
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/tests/data/%s", src ? src : ".", name);
-	f->b = read_file(path, &f->n);
+	f->b = sl_golden_read_file(path, &f->n);
 	if (f->b == NULL) {
 		fprintf(stderr, "cannot read %s (SLUICE_SRC unset?)\n", path);
 		return -1;

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+
 #include "../data/golden.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -41,28 +42,6 @@ struct golden {
 };
 static struct golden gold[SL_SIGNAL_MAX];
 
-/* Reads a whole file; NULL when it cannot. */
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		b = malloc((size_t)n + 1);
-		if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
-			free(b);
-			b = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return b;
-}
-
 static int
 load_goldens(void **state)
 {
@@ -76,7 +55,7 @@ load_goldens(void **state)
 	for (s = 0; s < SL_SIGNAL_MAX; s++) {
 		snprintf(path, sizeof(path), "%s/tests/data/%s", src ? src : ".",
 			 sl_golden_name((enum sl_signal)s));
-		gold[s].b = read_file(path, &gold[s].n);
+		gold[s].b = sl_golden_read_file(path, &gold[s].n);
 		if (gold[s].b == NULL) {
 			fprintf(stderr, "cannot read %s (SLUICE_SRC unset?)\n", path);
 			return -1;
@@ -541,7 +520,7 @@ goldens_regenerate_byte_for_byte(void **state)
 		uint8_t *b;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, sl_golden_name((enum sl_signal)s));
-		b = read_file(path, &n);
+		b = sl_golden_read_file(path, &n);
 		assert_non_null(b);
 		if (n != gold[s].n || memcmp(b, gold[s].b, n) != 0)
 			fail_msg("%s differs from tests/data/%s: rerun tests/data/gen_golden", path,
