@@ -12,7 +12,6 @@
 
 #include <cmocka.h>
 
-
 #include "../data/golden.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
