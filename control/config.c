@@ -85,6 +85,7 @@ enum kflag {
 	F_UNIQUE = 1u << 3,   /* port key: no two ports may set the same value */
 	F_HOST = 1u << 4,     /* CIDR: a unicast host address, not network or broadcast */
 	F_ABSPATH = 1u << 5,  /* string: an absolute path */
+	F_SIGNED = 1u << 6,   /* int: a signed field; min may be negative */
 };
 
 struct key {
@@ -132,6 +133,13 @@ static const char *const huge_names[] = {
 };
 static const char *const role_names[] = {
 	[SL_MEMIF_SERVER] = "server", [SL_MEMIF_CLIENT] = "client", NULL,
+};
+static const char *const durability_names[] = {
+	[SL_DURABILITY_RECEIVED] = "received", [SL_DURABILITY_PERSISTED] = "persisted", NULL,
+};
+static const char *const fsync_names[] = {
+	[SL_STORE_FSYNC_NONE] = "none", [SL_STORE_FSYNC_INTERVAL] = "interval",
+	[SL_STORE_FSYNC_BATCH] = "batch", NULL,
 };
 static const char *const cookie_names[] = {
 	[SL_TCP_SYNCOOKIES_AUTO] = "auto", [SL_TCP_SYNCOOKIES_ALWAYS] = "always",
@@ -321,6 +329,73 @@ static const struct key keys[] = {
 	  .flags = F_ABSPATH, .target = "dataplane", CFG(http.path_logs),
 	  .desc = "Path of log exports." },
 
+	/* pipeline: batch builders on the poll cores, flush workers off them */
+	{ .name = "pipeline.seal_bytes", .type = T_INT, .def = "1048576", .min = 4096,
+	  .max = 67108864, .target = "dataplane", CFG(pipeline.seal_bytes),
+	  .desc = "Seal a batch once it holds this many raw OTLP bytes (one record each)." },
+	{ .name = "pipeline.seal_items", .type = T_INT, .def = "8192", .min = 1, .max = 16777216,
+	  .target = "dataplane", CFG(pipeline.seal_items),
+	  .desc = "Seal a batch once it holds this many spans, data points or log records." },
+	{ .name = "pipeline.seal_age_ms", .type = T_INT, .def = "200", .min = 1, .max = 60000,
+	  .target = "dataplane", CFG(pipeline.seal_age_ms),
+	  .desc = "Seal a batch once its oldest request is this old (persisted: also when idle)." },
+	{ .name = "pipeline.flush_lcores", .type = T_LCORES, .def = "[1]", .target = "dataplane",
+	  CFG(pipeline.flush_lcores), CFG_AUX(pipeline.n_flush),
+	  .desc = "CPUs of the flush workers, one worker each; best not a polling one." },
+	{ .name = "pipeline.ring_size", .type = T_INT, .def = "1024", .min = 16, .max = 1048576,
+	  .flags = F_POW2, .target = "dataplane", CFG(pipeline.ring_size),
+	  .desc = "Sealed batches queued per flush worker before poll cores must wait." },
+	{ .name = "pipeline.batches", .type = T_INT, .def = "512", .min = 8, .max = 1048576,
+	  .target = "dataplane", CFG(pipeline.batches),
+	  .desc = "Per core: batch descriptors, open and in flight (503 when none is free)." },
+	{ .name = "pipeline.batch_slices", .type = T_INT, .def = "4096", .min = 64,
+	  .max = 1048576, .target = "dataplane", CFG(pipeline.batch_slices),
+	  .desc = "Slices (mbuf ranges) one batch may reference before it is sealed." },
+	{ .name = "pipeline.max_inflight_bytes", .type = T_INT, .def = "16777216", .min = 65536,
+	  .max = INT64_MAX, .target = "dataplane", CFG(pipeline.max_inflight_bytes),
+	  .desc = "Per core: buffer bytes batches may hold; new requests get 503 beyond it." },
+	{ .name = "pipeline.copy_bufs", .type = T_INT, .def = "256", .min = 4, .max = 1048576,
+	  .target = "dataplane", CFG(pipeline.copy_bufs),
+	  .desc = "Per core: 64 KiB buffers holding inflated or transcoded bodies until flushed." },
+	{ .name = "pipeline.zstd_level", .type = T_INT, .def = "1", .min = -7, .max = 19,
+	  .flags = F_SIGNED, .target = "dataplane", CFG(pipeline.zstd_level),
+	  .desc = "zstd level of records; negative levels are the fast modes." },
+	{ .name = "pipeline.durability", .type = T_ENUM, .def = "received",
+	  .names = durability_names, .target = "dataplane", CFG(pipeline.durability),
+	  .desc = "received: answer once queued; persisted: once fdatasync'd in a record." },
+	{ .name = "pipeline.persist_timeout_ms", .type = T_INT, .def = "5000", .min = 10,
+	  .max = 600000, .target = "dataplane", CFG(pipeline.persist_timeout_ms),
+	  .desc = "persisted: a request not durable by then gets 503 with Retry-After." },
+	{ .name = "pipeline.pending", .type = T_INT, .def = "4096", .min = 16, .max = 1048576,
+	  .target = "dataplane", CFG(pipeline.pending),
+	  .desc = "Per core: responses waiting for durability or for earlier ones (503 beyond)." },
+
+	/* store: the segment store every batch is written to */
+	{ .name = "store.dir", .type = T_STR, .def = "/var/lib/sluice/store", .charset = cs_args,
+	  .flags = F_ABSPATH, .target = "dataplane", CFG(store.dir),
+	  .desc = "Store directory; flush worker i writes worker-<i>/ under it." },
+	{ .name = "store.file_max_bytes", .type = T_INT, .def = "268435456", .min = 65536,
+	  .max = INT64_MAX, .target = "dataplane", CFG(store.file_max_bytes),
+	  .desc = "Start a new segment file before one would pass this size." },
+	{ .name = "store.file_max_age_s", .type = T_INT, .def = "3600", .min = 0,
+	  .max = 31536000, .target = "dataplane", CFG(store.file_max_age_s),
+	  .desc = "Start a new segment file once the current one is this old; 0: never." },
+	{ .name = "store.retain_bytes", .type = T_INT, .def = "0", .min = 0, .max = INT64_MAX,
+	  .target = "dataplane", CFG(store.retain_bytes),
+	  .desc = "Delete the oldest files while a worker's store is larger; 0: keep all." },
+	{ .name = "store.retain_age_s", .type = T_INT, .def = "0", .min = 0, .max = 315360000,
+	  .target = "dataplane", CFG(store.retain_age_s),
+	  .desc = "Delete files last written longer ago than this; 0: keep all." },
+	{ .name = "store.fsync", .type = T_ENUM, .def = "batch", .names = fsync_names,
+	  .target = "dataplane", CFG(store.fsync),
+	  .desc = "fdatasync policy: none, interval, or batch (group commit; persisted needs it)." },
+	{ .name = "store.fsync_interval_ms", .type = T_INT, .def = "100", .min = 1,
+	  .max = 600000, .target = "dataplane", CFG(store.fsync_interval_ms),
+	  .desc = "fsync interval: the longest a written record may wait for fdatasync." },
+	{ .name = "store.dictionaries", .type = T_BOOL, .def = "false", .target = "dataplane",
+	  CFG(store.dictionaries),
+	  .desc = "Compress with the newest dictionary per signal in <dir>/dicts/." },
+
 	/* impair: the test-only impairment shim between port and stages */
 	{ .name = "impair.enabled", .type = T_BOOL, .def = "false", .target = "dataplane",
 	  CFG(impair.enabled), .desc = "Turn the impairment shim on (tests and demos only)." },
@@ -354,6 +429,9 @@ static const struct key keys[] = {
 	{ .name = "test.http_pressure", .type = T_BOOL, .def = "false", .target = "dataplane",
 	  CFG(test.http_pressure),
 	  .desc = "Answer every OTLP request 503 as if under backpressure (tests only)." },
+	{ .name = "test.flush_delay_ms", .type = T_INT, .def = "0", .min = 0, .max = 60000,
+	  .target = "dataplane", CFG(test.flush_delay_ms),
+	  .desc = "A flush worker sleeps this long before each batch: a slow disk (tests only)." },
 };
 
 /* clang-format on */
@@ -361,8 +439,8 @@ static const struct key keys[] = {
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* Top-level sections, in the order the docs list them. */
-static const char *const sections[] = {"dataplane", "ports", "demo", "tcp", "http", "impair",
-					"test"};
+static const char *const sections[] = {"dataplane", "ports",    "demo",  "tcp",   "http",
+					"pipeline",  "store",    "impair", "test"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 struct parse {
@@ -928,7 +1006,10 @@ format_value(const struct key *k, const void *base, char *out, size_t n)
 		return -ENOSPC;
 	switch (k->type) {
 	case T_INT:
-		w = snprintf(out, n, "%llu", (unsigned long long)load_uint(field, k->size));
+		if ((k->flags & F_SIGNED) && k->size == sizeof(int32_t))
+			w = snprintf(out, n, "%d", *(const int32_t *)field);
+		else
+			w = snprintf(out, n, "%llu", (unsigned long long)load_uint(field, k->size));
 		break;
 	case T_BOOL:
 		w = snprintf(out, n, "%s", *(const bool *)field ? "true" : "false");
@@ -1005,7 +1086,7 @@ table_check(void)
 		if (strchr(k->name, '.') == NULL || k->desc == NULL || k->target == NULL)
 			abort();
 		if (k->type == T_INT &&
-		    (k->min < 0 ||
+		    ((k->min < 0 && !(k->flags & F_SIGNED)) ||
 		     (k->size < 8 && (uint64_t)k->max >= UINT64_C(1) << (8 * k->size))))
 			abort();
 		if (k->type == T_STR && k->charset == NULL)
@@ -1471,6 +1552,18 @@ check_global(struct parse *p)
 		            c->tcp.mss, i, c->ports[i].mtu,
 		            c->ports[i].mtu > 576 ? c->ports[i].mtu - 40u : 536u);
 	}
+	if (c->store.fsync != SL_STORE_FSYNC_BATCH &&
+	    c->pipeline.durability == SL_DURABILITY_PERSISTED)
+		return fail(p, global_line(p, "store.fsync", 6), "store.fsync",
+		            "must be batch when pipeline.durability is persisted (a response waits "
+		            "for the fdatasync of its batch) (allowed: batch)");
+	if (c->pipeline.seal_bytes > c->pipeline.max_inflight_bytes / 2)
+		return fail(p, global_line(p, "pipeline.seal_bytes", 5), "pipeline.seal_bytes",
+		            "%u is more than half of pipeline.max_inflight_bytes %llu, so a core "
+		            "could not fill one batch while another is flushed (allowed: up to %llu)",
+		            c->pipeline.seal_bytes,
+		            (unsigned long long)c->pipeline.max_inflight_bytes,
+		            (unsigned long long)c->pipeline.max_inflight_bytes / 2);
 	if (c->tcp.rto_min_ms > c->tcp.rto_max_ms)
 		return fail(p, global_line(p, "tcp.rto_min_ms", 3), "tcp.rto_min_ms",
 		            "%u is above tcp.rto_max_ms %u (allowed: 1..%u)", c->tcp.rto_min_ms,
@@ -1516,7 +1609,8 @@ parse_root(struct parse *p)
 				break;
 		if (sec == N_SECTIONS)
 			return fail(p, line_of(kn), kshown,
-			            "unknown section (allowed: dataplane, ports, demo)");
+			            "unknown section (allowed: dataplane, ports, demo, tcp, http, "
+			            "pipeline, store, impair, test)");
 		if (p->section_line[sec] != 0)
 			return fail(p, line_of(kn), kshown,
 			            "duplicate section (first given at line "

@@ -142,11 +142,56 @@ struct sl_http_conf {
 	char path_logs[64];
 };
 
+#define SL_MAX_FLUSH 16 /* flush workers */
+
+/* When a request is answered (per route; the default route's mode until routes exist). */
+enum sl_durability {
+	SL_DURABILITY_RECEIVED,  /* once parsed and queued in a batch */
+	SL_DURABILITY_PERSISTED, /* once every item is in a record that was fdatasync'd */
+};
+
+/* Batching and flush workers (section pipeline:). Per-core bounds are per poll core. */
+struct sl_pipeline_conf {
+	uint32_t seal_bytes;         /* seal a batch at this many raw bytes */
+	uint32_t seal_items;         /* ... or items */
+	uint32_t seal_age_ms;        /* ... or age of its oldest request */
+	uint16_t flush_lcores[SL_MAX_FLUSH]; /* CPUs of the flush workers, one worker each */
+	uint16_t n_flush;
+	uint32_t ring_size;          /* per flush worker: sealed batches queued (power of two) */
+	uint32_t batches;            /* per core: batch descriptors (open + in flight) */
+	uint32_t batch_slices;       /* slices one batch may reference */
+	uint64_t max_inflight_bytes; /* per core: buffer bytes held by batches before 503 */
+	uint32_t copy_bufs;          /* per core: 64 KiB buffers for inflated/transcoded bodies */
+	int32_t zstd_level;          /* negative levels are zstd's fast modes */
+	enum sl_durability durability;
+	uint32_t persist_timeout_ms; /* persisted: longest wait for the group commit (503 after) */
+	uint32_t pending;            /* per core: responses waiting for durability */
+};
+
+enum sl_store_fsync {
+	SL_STORE_FSYNC_NONE,     /* never (survives kill -9 through the page cache, not power loss) */
+	SL_STORE_FSYNC_INTERVAL, /* at most every fsync_interval_ms */
+	SL_STORE_FSYNC_BATCH,    /* after every group of batches a worker writes (group commit) */
+};
+
+/* The segment store, the default sink (section store:). */
+struct sl_store_conf {
+	char dir[SL_PATH_LEN];       /* flush worker i writes <dir>/worker-<i>/ */
+	uint64_t file_max_bytes;     /* rotate a file at this size */
+	uint32_t file_max_age_s;     /* ... or age; 0: never by age */
+	uint64_t retain_bytes;       /* delete oldest files beyond this total; 0: keep all */
+	uint32_t retain_age_s;       /* ... or older than this; 0: keep all */
+	enum sl_store_fsync fsync;
+	uint32_t fsync_interval_ms;
+	bool dictionaries;           /* compress with <dir>/dicts/ (sluicectl dict train) */
+};
+
 /* Test-only listeners and hooks (section test:); 0 = off. Never enable them in production. */
 struct sl_test_conf {
 	uint16_t tcp_echo_port;
 	uint16_t tcp_discard_port;
-	bool http_pressure; /* answer every OTLP request as if under backpressure (503) */
+	bool http_pressure;     /* answer every OTLP request as if under backpressure (503) */
+	uint32_t flush_delay_ms; /* a flush worker sleeps this long per batch (slow disk) */
 };
 
 struct sl_config {
@@ -157,6 +202,8 @@ struct sl_config {
 	struct sl_demo_conf demo;
 	struct sl_tcp_conf tcp;
 	struct sl_http_conf http;
+	struct sl_pipeline_conf pipeline;
+	struct sl_store_conf store;
 	struct sl_impair_conf impair;
 	struct sl_test_conf test;
 };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "segments_cli.h"
 #include "stats_map.h"
 
 #define PROG "sluicectl"
@@ -43,8 +44,10 @@ usage(FILE *f)
 	       "  ports                  ports with addresses and device counters\n"
 	       "  config get KEY         one configuration value (e.g. demo.netns, ports.0.ipv4)\n"
 	       "  config check           validate the configuration file\n"
-	       "  config doc             the configuration key reference (markdown)\n"
-	       "\n"
+	       "  config doc             the configuration key reference (markdown)\n");
+	sl_segments_cli_usage(f);
+	fprintf(
+	    f, "\n"
 	       "options:\n"
 	       "  --instance NAME  which dataplane (default: the config's dataplane.instance,\n"
 	       "                   else $SLUICE_INSTANCE, else 'sluice')\n"
@@ -168,12 +171,13 @@ cmd_status(void)
 	up = (double)(sl_stats_now_ns() - h->start_unix_ns) / 1e9;
 	if (json)
 		printf("{\"instance\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_s\":%.1f,"
-		       "\"cores\":%u,\"ports\":%u,\"huge\":%s}\n",
-		       h->instance, state, h->pid, up, h->n_cores, h->n_ports,
+		       "\"cores\":%u,\"flush_workers\":%u,\"ports\":%u,\"huge\":%s}\n",
+		       h->instance, state, h->pid, up, h->n_cores - h->n_flush, h->n_flush, h->n_ports,
 		       h->huge ? "true" : "false");
 	else
-		printf("instance %s: %s (pid %d, up %.0f s, %u poll core(s), %u port(s), %s)\n",
-		       h->instance, state, h->pid, up, h->n_cores, h->n_ports,
+		printf("instance %s: %s (pid %d, up %.0f s, %u poll core(s), %u flush worker(s), "
+		       "%u port(s), %s)\n",
+		       h->instance, state, h->pid, up, h->n_cores - h->n_flush, h->n_flush, h->n_ports,
 		       h->huge ? "hugepages" : "no hugepages");
 	rc = strcmp(state, "running") == 0 ? EXIT_OK : EXIT_NOT_RUNNING;
 	sl_stats_close(&m, false);
@@ -182,7 +186,8 @@ cmd_status(void)
 
 struct totals {
 	uint32_t n_cores;
-	struct sl_stats_core_snap core[SL_MAX_POLL];
+	uint32_t n_flush; /* the last n_flush blocks are flush workers */
+	struct sl_stats_core_snap core[SL_MAX_POLL + SL_MAX_FLUSH];
 	struct sl_stats_core_snap sum;
 };
 
@@ -193,7 +198,9 @@ read_totals(const struct sl_stats_map *m, struct totals *t)
 	uint32_t i, k;
 
 	memset(t, 0, sizeof(*t));
-	t->n_cores = h->n_cores < SL_MAX_POLL ? h->n_cores : SL_MAX_POLL;
+	t->n_cores = h->n_cores < SL_MAX_POLL + SL_MAX_FLUSH ? h->n_cores
+	                                                     : SL_MAX_POLL + SL_MAX_FLUSH;
+	t->n_flush = h->n_flush < t->n_cores ? h->n_flush : t->n_cores;
 	for (i = 0; i < t->n_cores; i++) {
 		if (sl_stats_core_read(m, i, &t->core[i]) < 0)
 			return -EAGAIN;
@@ -256,8 +263,9 @@ print_stats_json(const struct sl_stats_map *m, const struct totals *t)
 	json_block(m, &t->sum);
 	printf("},\"cores\":[");
 	for (i = 0; i < t->n_cores; i++) {
-		printf("%s{\"core\":%u,\"lcore\":%u,", i ? "," : "", t->core[i].core_idx,
-		       t->core[i].lcore_id);
+		printf("%s{\"core\":%u,\"lcore\":%u,\"kind\":\"%s\",", i ? "," : "",
+		       t->core[i].core_idx, t->core[i].lcore_id,
+		       i >= t->n_cores - t->n_flush ? "flush" : "poll");
 		json_block(m, &t->core[i]);
 		printf("}");
 	}
@@ -291,7 +299,8 @@ print_stats_table(const struct sl_stats_map *m, const struct totals *t, const st
 	printf("instance %s (pid %d, %s)\n", h->instance, h->pid, state_name(m));
 	printf("%-38s %16s", "counter", "total");
 	for (i = 0; i < t->n_cores; i++)
-		printf(" %14s%-2u", "core", i);
+		printf(" %14s%-2u", i >= t->n_cores - t->n_flush ? "flush" : "core",
+		       i >= t->n_cores - t->n_flush ? i - (t->n_cores - t->n_flush) : i);
 	if (prev != NULL)
 		printf(" %14s", "rate/s");
 	printf("\n");
@@ -531,6 +540,10 @@ main(int argc, char **argv)
 		return cmd_ports();
 	if (strcmp(cmd, "config") == 0)
 		return cmd_config(argc, argv);
+	if (strcmp(cmd, "segments") == 0)
+		return sl_segments_cli_run(argc, argv, config_path, json);
+	if (strcmp(cmd, "dict") == 0)
+		return sl_segments_cli_dict(argc, argv, config_path, json);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return EXIT_OK;

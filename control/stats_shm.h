@@ -15,7 +15,7 @@
  *   +---------------------+ ports_off
  *   | sl_stats_port[n]    |  per port: identity + ethdev stats (main lcore)
  *   +---------------------+ cores_off
- *   | sl_stats_core[n]    |  per poll core, core_stride bytes apart
+ *   | sl_stats_core[n]    |  per poll core, then per flush worker, core_stride apart
  *   +---------------------+ total_size
  *
  * Ownership: each poll core counts into its own private cache-aligned array
@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #define SL_STATS_MAGIC    0x535441545345554cULL /* "LUESTATS" little-endian */
-#define SL_STATS_VERSION  1
+#define SL_STATS_VERSION  2
 #define SL_STATS_NAME_LEN 64
 
 /*
@@ -123,7 +123,49 @@
 	X(IMPAIR_TX_DROPPED, "sluice_impair_tx_dropped_total", "shim: sent packets dropped")       \
 	X(IMPAIR_TX_DUPLICATED, "sluice_impair_tx_duplicated_total", "shim: sent duplicated")      \
 	X(IMPAIR_TX_REORDERED, "sluice_impair_tx_reordered_total", "shim: sent held back")         \
-	X(IMPAIR_TX_CORRUPTED, "sluice_impair_tx_corrupted_total", "shim: sent bit-flipped")
+	X(IMPAIR_TX_CORRUPTED, "sluice_impair_tx_corrupted_total", "shim: sent bit-flipped")     \
+	X(PIPE_REQUESTS, "sluice_pipeline_requests_queued_total", "requests put in batches")       \
+	X(PIPE_ITEMS, "sluice_pipeline_items_queued_total", "items put in batches")                \
+	X(PIPE_BYTES, "sluice_pipeline_bytes_queued_total", "raw OTLP bytes put in batches")       \
+	X(PIPE_COPIED_BYTES, "sluice_pipeline_copied_bytes_total", "bytes copied into copy buffers") \
+	X(PIPE_SEALED, "sluice_pipeline_batches_sealed_total", "batches handed to flush workers")  \
+	X(PIPE_SEAL_SIZE, "sluice_pipeline_seals_size_total", "seals: raw bytes reached seal_bytes") \
+	X(PIPE_SEAL_ITEMS, "sluice_pipeline_seals_items_total", "seals: items reached seal_items") \
+	X(PIPE_SEAL_SLICES, "sluice_pipeline_seals_slices_total", "seals: slice room ran out")     \
+	X(PIPE_SEAL_AGE, "sluice_pipeline_seals_age_total", "seals: oldest request reached seal_age_ms") \
+	X(PIPE_SEAL_IDLE, "sluice_pipeline_seals_idle_total", "seals: idle core, a response waits") \
+	X(PIPE_DONE, "sluice_pipeline_batches_completed_total", "batches back from flush workers") \
+	X(PIPE_FAILED, "sluice_pipeline_batches_failed_total", "batches a flush worker could not write") \
+	X(PIPE_ACK_RECEIVED, "sluice_pipeline_acks_received_total", "requests answered once queued") \
+	X(PIPE_ACK_PERSISTED, "sluice_pipeline_acks_persisted_total", "requests answered once synced") \
+	X(PIPE_PERSIST_TIMEOUT, "sluice_pipeline_persist_timeouts_total", "persisted requests answered 503: too slow") \
+	X(PIPE_PERSIST_FAILED, "sluice_pipeline_persist_failures_total", "persisted requests answered 503: write failed") \
+	X(PIPE_REFUSED_INFLIGHT, "sluice_pipeline_refused_inflight_total", "requests refused 503: bytes in flight") \
+	X(PIPE_REFUSED_BATCHES, "sluice_pipeline_refused_batches_total", "requests refused 503: no batch descriptor or ring room") \
+	X(PIPE_REFUSED_PENDING, "sluice_pipeline_refused_pending_total", "requests refused 503: deferred-response slots") \
+	X(PIPE_REFUSED_COPYBUF, "sluice_pipeline_refused_copy_buffers_total", "requests refused 503: copy buffers") \
+	X(PIPE_RING_FULL, "sluice_pipeline_ring_full_total", "seals postponed: every flush ring full") \
+	X(PIPE_STALLS, "sluice_pipeline_input_stalls_total", "times a connection's input was held (window closes)") \
+	X(PIPE_INFLIGHT_BYTES, "sluice_pipeline_inflight_bytes", "gauge: buffer bytes held by batches") \
+	X(PIPE_INFLIGHT_PEAK, "sluice_pipeline_inflight_bytes_peak", "gauge: highest inflight_bytes since start") \
+	X(PIPE_INFLIGHT_BATCHES, "sluice_pipeline_inflight_batches", "gauge: batches open or being flushed") \
+	X(PIPE_PENDING, "sluice_pipeline_pending_responses", "gauge: responses waiting for durability") \
+	X(FLUSH_BATCHES, "sluice_flush_batches_total", "flush worker: batches taken from rings")   \
+	X(FLUSH_RECORDS, "sluice_flush_records_total", "flush worker: records appended")           \
+	X(FLUSH_ITEMS, "sluice_flush_items_total", "flush worker: items in records appended")      \
+	X(FLUSH_RAW_BYTES, "sluice_flush_raw_bytes_total", "flush worker: OTLP bytes compressed")  \
+	X(FLUSH_COMP_BYTES, "sluice_flush_compressed_bytes_total", "flush worker: zstd bytes written") \
+	X(FLUSH_SYNCS, "sluice_flush_syncs_total", "flush worker: group commits (fdatasync)")      \
+	X(FLUSH_ERRORS, "sluice_flush_errors_total", "flush worker: batches not written (compress or write error)") \
+	X(FLUSH_COMPRESS_CYCLES, "sluice_flush_compress_cycles_total", "flush worker: TSC cycles in zstd") \
+	X(FLUSH_WRITE_CYCLES, "sluice_flush_write_cycles_total", "flush worker: TSC cycles in write") \
+	X(FLUSH_SYNC_CYCLES, "sluice_flush_sync_cycles_total", "flush worker: TSC cycles in fdatasync") \
+	X(FLUSH_DELAY_CYCLES, "sluice_flush_test_delay_cycles_total", "flush worker: TSC cycles in test.flush_delay_ms") \
+	X(FLUSH_TORN_TAILS, "sluice_flush_torn_tails_total", "store: torn records cut at start")  \
+	X(FLUSH_TORN_BYTES, "sluice_flush_torn_bytes_total", "store: bytes cut at start")         \
+	X(FLUSH_ROTATIONS, "sluice_flush_rotations_total", "store: new segment files")            \
+	X(FLUSH_RETAIN_FILES, "sluice_flush_retention_deleted_files_total", "store: files deleted by retention") \
+	X(FLUSH_DURABLE_POS, "sluice_flush_durable_position", "gauge: store position synced")
 
 /*
  * Drop reasons: X(ENUM, reason label, help). Exported as
@@ -207,7 +249,8 @@ struct sl_stats_hdr {
 	uint32_t reserved0;
 	uint64_t mbufs_total;   /* packet pool size */
 	uint64_t mbufs_in_use;  /* allocated (RX rings, queues, held by TCP/apps), main lcore */
-	uint32_t reserved[2];
+	uint32_t n_flush;       /* the last n_flush core blocks are flush workers, not poll cores */
+	uint32_t reserved1;
 };
 
 struct sl_stats_port {

@@ -8,6 +8,8 @@
 #include "core.h"
 #include "net/eth.h"
 #include "net/tcp.h"
+#include "pipeline/batch.h"
+#include "proto/otlp_http.h"
 #include "stats_map.h"
 
 /*
@@ -63,7 +65,7 @@ sl_core_loop(void *arg)
 {
 	struct sl_core *core = arg;
 	uint64_t start, end;
-	uint32_t rx;
+	uint32_t rx, work;
 	uint16_t p;
 
 	core->now = rte_rdtsc();
@@ -76,6 +78,12 @@ sl_core_loop(void *arg)
 			rx += poll_port(core, &core->ports[p]);
 		if (core->tcp != NULL)
 			sl_tcp_timers(core->tcp, core->now);
+		/* Completions and seals; then input held for them may be parsed (responses to send). */
+		work = rx;
+		if (core->pipe != NULL)
+			work += sl_pipe_poll(core->pipe, rx == 0);
+		if (core->http != NULL)
+			sl_http_poll(core->http);
 		/* TX drain: flush a partial burst once it is old or the core went idle. */
 		for (p = 0; p < core->n_ports; p++) {
 			struct sl_core_port *cp = &core->ports[p];
@@ -86,7 +94,7 @@ sl_core_loop(void *arg)
 		}
 		end = rte_rdtsc();
 		core->ctr[SL_CTR_LOOPS]++;
-		if (rx != 0)
+		if (work != 0)
 			core->ctr[SL_CTR_BUSY_CYCLES] += end - start;
 		else
 			core->ctr[SL_CTR_IDLE_CYCLES] += end - start;

@@ -20,10 +20,12 @@
 
 #include "config.h"
 #include "core.h"
+#include "flush/worker.h"
 #include "impair.h"
 #include "log.h"
 #include "net/tcp.h"
 #include "net/tcp_testapp.h"
+#include "pipeline/batch.h"
 #include "proto/otlp_http.h"
 #include "port.h"
 #include "stats_map.h"
@@ -42,6 +44,8 @@ static struct sl_tcp_core *tcps[SL_MAX_POLL];
 static struct sl_testapp *testapps[SL_MAX_POLL];
 static struct sl_http_core *https[SL_MAX_POLL];
 static struct sl_impair *impairs[SL_MAX_POLL];
+static struct sl_pipe_core *pipes[SL_MAX_POLL];
+static struct sl_flush *flush;
 static struct sl_tcp_syncookie_key cookie_key;
 static struct sl_stats_map stats;
 static struct rte_mempool *pool;
@@ -230,6 +234,21 @@ housekeeping(uint64_t now_tsc)
 	__atomic_store_n(&h->heartbeat_ns, sl_stats_now_ns(), __ATOMIC_RELAXED);
 }
 
+/* Longest a stopping dataplane waits for flush workers to write what it accepted. */
+#define SHUTDOWN_DRAIN_MS 10000u
+
+/* A flush worker on a polling CPU takes its time from the poll loop. */
+static bool
+flush_cpu_ok(unsigned cpu)
+{
+	uint16_t i;
+
+	for (i = 0; i < cfg.dataplane.n_poll; i++)
+		if (cfg.dataplane.poll_lcores[i] == cpu)
+			return false;
+	return true;
+}
+
 static int
 setup_cores(void)
 {
@@ -281,10 +300,20 @@ setup_cores(void)
 		                              RTE_CACHE_LINE_SIZE, socket);
 		if (https[i] == NULL)
 			return -ENOMEM;
-		rc =
-		    sl_http_core_init(https[i], tcps[i], &cfg.http, cfg.test.http_pressure, socket);
+		pipes[i] = rte_zmalloc_socket("sl_pipe_core", sizeof(*pipes[i]),
+		                              RTE_CACHE_LINE_SIZE, socket);
+		if (pipes[i] == NULL)
+			return -ENOMEM;
+		rc = sl_pipe_core_init(pipes[i], c, &cfg.pipeline, cfg.http.max_body_bytes, flush,
+		                       socket);
 		if (rc < 0)
 			return rc;
+		c->pipe = pipes[i];
+		rc = sl_http_core_init(https[i], tcps[i], &cfg.http, cfg.test.http_pressure, socket,
+		                       pipes[i], cfg.pipeline.durability);
+		if (rc < 0)
+			return rc;
+		c->http = https[i];
 		if (cfg.test.tcp_echo_port != 0 || cfg.test.tcp_discard_port != 0) {
 			testapps[i] = rte_zmalloc_socket("sl_testapp", sizeof(*testapps[i]),
 			                                 RTE_CACHE_LINE_SIZE, socket);
@@ -338,6 +367,21 @@ teardown(void)
 
 	if (stats.base != NULL)
 		sl_stats_hdr(&stats)->state = SL_STATS_STOPPING;
+	/*
+	 * Seal what the batches hold and wait for the flush workers, so requests
+	 * answered "received" are written and those waiting for "persisted" get
+	 * their answer, while TCP can still send it.
+	 */
+	for (i = 0; i < SL_MAX_POLL; i++) {
+		if (cores[i] == NULL || pipes[i] == NULL || pipes[i]->core == NULL)
+			continue;
+		cores[i]->impair = NULL;
+		if (sl_pipe_drain(pipes[i], SHUTDOWN_DRAIN_MS) < 0)
+			SL_LOG(ERR, "core %u: batches still being flushed after %u ms", i,
+			       SHUTDOWN_DRAIN_MS);
+		for (p = 0; p < cores[i]->n_ports; p++)
+			sl_core_tx_flush(cores[i], &cores[i]->ports[p]);
+	}
 	/* Reset what is still connected (the RSTs go out before the ports stop). */
 	for (i = 0; i < SL_MAX_POLL; i++) {
 		if (cores[i] == NULL)
@@ -352,7 +396,11 @@ teardown(void)
 	}
 	for (p = 0; p < cfg.n_ports; p++)
 		sl_port_teardown(&ports[p]);
+	sl_flush_stop(flush);
 	for (i = 0; i < SL_MAX_POLL; i++) {
+		sl_pipe_core_fini(pipes[i]);
+		rte_free(pipes[i]);
+		pipes[i] = NULL;
 		sl_http_core_fini(https[i]);
 		rte_free(https[i]);
 		https[i] = NULL;
@@ -371,6 +419,8 @@ teardown(void)
 		rte_free(cores[i]);
 		cores[i] = NULL;
 	}
+	sl_flush_free(flush);
+	flush = NULL;
 	rte_mempool_free(pool);
 	pool = NULL;
 	sl_stats_close(&stats, true);
@@ -466,12 +516,34 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = sl_stats_create(&stats, cfg.dataplane.instance, cfg.dataplane.n_poll, cfg.n_ports);
+	rc = sl_stats_create(&stats, cfg.dataplane.instance,
+	                     cfg.dataplane.n_poll + cfg.pipeline.n_flush, cfg.n_ports);
 	if (rc < 0) {
 		fprintf(stderr, PROG ": cannot create the stats region %s: %s\n", stats.path,
 		        strerror(-rc));
 		rc = 1;
 		goto out;
+	}
+	sl_stats_hdr(&stats)->n_flush = cfg.pipeline.n_flush;
+	{
+		struct sl_stats_core *wstats[SL_MAX_FLUSH];
+
+		for (i = 0; i < cfg.pipeline.n_flush; i++) {
+			wstats[i] = sl_stats_core_at(&stats, cfg.dataplane.n_poll + i);
+			wstats[i]->lcore_id = cfg.pipeline.flush_lcores[i];
+			wstats[i]->core_idx = cfg.dataplane.n_poll + i;
+		}
+		flush = sl_flush_create(&cfg, wstats, err, sizeof(err));
+		if (flush == NULL) {
+			fprintf(stderr, PROG ": %s\n", err);
+			rc = 1;
+			goto out;
+		}
+		for (i = 0; i < cfg.pipeline.n_flush; i++)
+			if (!flush_cpu_ok(cfg.pipeline.flush_lcores[i]))
+				SL_LOG(WARNING,
+				       "flush worker %u shares CPU %u with a poll core: both slow down",
+				       i, cfg.pipeline.flush_lcores[i]);
 	}
 	sl_stats_hdr(&stats)->tsc_hz = rte_get_tsc_hz();
 	sl_stats_hdr(&stats)->huge = use_huge;
@@ -494,6 +566,12 @@ main(int argc, char **argv)
 	for (i = 0; i < cfg.n_ports; i++) {
 		sl_arp_send_gratuitous(cores[0], &cores[0]->ports[i]);
 		sl_core_tx_flush(cores[0], &cores[0]->ports[i]);
+	}
+	rc = sl_flush_start(flush);
+	if (rc < 0) {
+		fprintf(stderr, PROG ": cannot start flush workers: %s\n", strerror(-rc));
+		rc = 1;
+		goto out;
 	}
 	sl_core_housekeeping = housekeeping;
 	housekeeping(0);

@@ -22,6 +22,8 @@
 
 #include <rte_cycles.h>
 
+#include "bench_clock.h"
+
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "proto/otlp_walk.h"
 
@@ -35,29 +37,6 @@
 #define ROUNDS       400
 #define ROUND_SPANS  4000
 #define MSS    1448
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* TSC ticks per second, measured against the monotonic clock over 200 ms. */
-static double
-tsc_hz(void)
-{
-	double t0 = now_s(), t1;
-	uint64_t c0 = rte_rdtsc(), c1;
-
-	do {
-		t1 = now_s();
-	} while (t1 - t0 < 0.2);
-	c1 = rte_rdtsc();
-	return (double)(c1 - c0) / (t1 - t0);
-}
 
 static PB(Common__V1__KeyValue) *
 kv_str(PB(Common__V1__KeyValue) *kv, PB(Common__V1__AnyValue) *v, const char *k, const char *s)
@@ -225,7 +204,7 @@ int
 main(void)
 {
 	static const unsigned int sizes[] = {1, 10, 100, 1000};
-	double hz = tsc_hz();
+	double hz = sl_bench_tsc_hz();
 	unsigned int k;
 
 	printf("TSC %.3f GHz; best of %d rounds of ~%d spans; cycles are TSC ticks\n", hz / 1e9,

@@ -55,6 +55,16 @@
  * (Its x86 constructor assumes SSE4.2 without checking; Debian's DPDK is
  * built for -march=corei7, which has it, so every host DPDK runs on does.)
  *
+ * Dictionaries: a codec loads <signal>-<id>.zdict files (sluicectl dict
+ * train writes them) once, at set-up: every one as a ZSTD_DDict for reading
+ * by id, and the newest per signal as a ZSTD_CDict at the codec's level for
+ * writing. A compress or decompress call only references one of them
+ * (ZSTD_CCtx_refCDict / ZSTD_DCtx_refDDict store a pointer), so the
+ * per-call path allocates nothing. The frame carries the dictionary id too
+ * (zstd's default), so a record whose header names another dictionary fails
+ * to decompress instead of yielding garbage. Raw-content dictionaries (id 0)
+ * are refused: a reader could not tell which one a record needs.
+ *
  * Rejected
  *  - One file per route and signal: a group commit would need one
  *    fdatasync per open file instead of one per worker, and a store with
@@ -86,6 +96,7 @@
 #include <unistd.h>
 
 #include <rte_hash_crc.h>
+#include <zdict.h>
 #include <zstd.h>
 
 #include "flush/segment.h"
@@ -130,9 +141,25 @@ struct sl_seg_reader {
 	uint8_t scratch[SCRATCH_LEN];
 };
 
+/* A loaded dictionary; the content stays for building a CDict when it becomes the newest. */
+struct seg_dict {
+	uint32_t id;
+	enum sl_signal sig;
+	uint64_t mtime_ns;
+	void *buf;
+	size_t len;
+	ZSTD_DDict *dd;
+};
+
 struct sl_seg_codec {
 	ZSTD_CCtx *cc;
 	ZSTD_DCtx *dc;
+	int level;
+	struct seg_dict *dicts; /* every loaded dictionary, in load order (ids unique) */
+	unsigned int ndicts, dcap;
+	/* Per signal, the dictionary compression uses (newest), or NULL and 0. */
+	ZSTD_CDict *cdict[SL_SIGNAL_MAX];
+	uint32_t cdict_id[SL_SIGNAL_MAX];
 };
 
 #define SL_SEG_ERR_TEXT(name, text) text,
@@ -1095,6 +1122,7 @@ sl_seg_codec_create(int level)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
+	c->level = level;
 	c->cc = ZSTD_createCCtx();
 	c->dc = ZSTD_createDCtx();
 	if (c->cc == NULL || c->dc == NULL ||
@@ -1109,11 +1137,209 @@ sl_seg_codec_create(int level)
 void
 sl_seg_codec_free(struct sl_seg_codec *c)
 {
+	unsigned int i;
+
 	if (c == NULL)
 		return;
 	ZSTD_freeCCtx(c->cc);
 	ZSTD_freeDCtx(c->dc);
+	for (i = 0; i < SL_SIGNAL_MAX; i++)
+		ZSTD_freeCDict(c->cdict[i]);
+	for (i = 0; i < c->ndicts; i++) {
+		ZSTD_freeDDict(c->dicts[i].dd);
+		free(c->dicts[i].buf);
+	}
+	free(c->dicts);
 	free(c);
+}
+
+/* Parses "<signal>-<decimal id>.zdict"; -EINVAL for any other name. */
+static int
+parse_dict_name(const char *name, enum sl_signal *sig, uint32_t *id)
+{
+	size_t n = strlen(name), sfx = sizeof(SL_SEG_DICT_SUFFIX) - 1;
+	const char *dash = strchr(name, '-'), *p;
+	uint64_t v = 0;
+	unsigned int s;
+
+	if (dash == NULL || n <= sfx || strcmp(name + n - sfx, SL_SEG_DICT_SUFFIX) != 0)
+		return -EINVAL;
+	for (s = 0; s < SL_SIGNAL_MAX; s++) {
+		const char *sn = sl_signal_name((enum sl_signal)s);
+
+		if (strlen(sn) == (size_t)(dash - name) && strncmp(name, sn, strlen(sn)) == 0)
+			break;
+	}
+	if (s == SL_SIGNAL_MAX || dash + 1 == name + n - sfx)
+		return -EINVAL;
+	for (p = dash + 1; p < name + n - sfx; p++) {
+		if (*p < '0' || *p > '9' || (v = v * 10 + (uint64_t)(*p - '0')) > UINT32_MAX)
+			return -EINVAL;
+	}
+	*sig = (enum sl_signal)s;
+	*id = (uint32_t)v;
+	return 0;
+}
+
+static struct seg_dict *
+dict_find(struct sl_seg_codec *c, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ndicts; i++)
+		if (c->dicts[i].id == id)
+			return &c->dicts[i];
+	return NULL;
+}
+
+/* Reads and checks one dictionary file; 1 if added, 0 if its id was loaded already. */
+static int
+dict_load_one(struct sl_seg_codec *c, int dirfd, const char *dir, const char *name)
+{
+	struct seg_dict d = {0};
+	struct stat sb;
+	uint32_t id;
+	ssize_t k;
+	int fd, rc;
+
+	if (parse_dict_name(name, &d.sig, &d.id) != 0 || d.id == 0) {
+		SL_LOG(ERR, "dictionary %s/%s: name is not <traces|metrics|logs>-<id>.zdict", dir,
+		       name);
+		return -EINVAL;
+	}
+	if (dict_find(c, d.id) != NULL)
+		return 0; /* nearer directories are loaded first and win */
+	if (c->ndicts == SL_SEG_DICTS_MAX) {
+		SL_LOG(ERR, "dictionary %s/%s: more than %u dictionaries", dir, name,
+		       SL_SEG_DICTS_MAX);
+		return -E2BIG;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = -EINVAL;
+	if (!S_ISREG(sb.st_mode) || sb.st_size < 8 || (uint64_t)sb.st_size > SL_SEG_DICT_MAX)
+		goto fail;
+	d.len = (size_t)sb.st_size;
+	d.mtime_ns = (uint64_t)sb.st_mtim.tv_sec * 1000000000ull + (uint64_t)sb.st_mtim.tv_nsec;
+	d.buf = malloc(d.len);
+	if (d.buf == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	k = pread_full(fd, d.buf, d.len, 0);
+	if (k < 0 || (size_t)k != d.len) {
+		rc = k < 0 ? (int)k : -EIO;
+		goto fail;
+	}
+	/* The name must say what the content is: a reader looks dictionaries up by the name. */
+	id = (uint32_t)ZDICT_getDictID(d.buf, d.len);
+	if (id != d.id) {
+		SL_LOG(ERR, "dictionary %s/%s: content has id %u, not the id in its name", dir,
+		       name, id);
+		rc = -EINVAL;
+		goto out;
+	}
+	d.dd = ZSTD_createDDict(d.buf, d.len);
+	if (d.dd == NULL) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (c->ndicts == c->dcap) {
+		unsigned int ncap = c->dcap ? 2 * c->dcap : 8;
+		struct seg_dict *nd = realloc(c->dicts, ncap * sizeof(*nd));
+
+		if (nd == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		c->dicts = nd;
+		c->dcap = ncap;
+	}
+	c->dicts[c->ndicts++] = d;
+	close(fd);
+	return 1;
+fail:
+	SL_LOG(ERR, "dictionary %s/%s: %s", dir, name,
+	       rc == -EINVAL ? "not a zstd dictionary, or too large" : strerror(-rc));
+out:
+	if (fd >= 0)
+		close(fd);
+	ZSTD_freeDDict(d.dd);
+	free(d.buf);
+	return rc;
+}
+
+/* Makes the CDict of each signal's newest dictionary (highest mtime, then highest id). */
+static int
+dicts_pick(struct sl_seg_codec *c)
+{
+	unsigned int s, i;
+
+	for (s = 0; s < SL_SIGNAL_MAX; s++) {
+		const struct seg_dict *best = NULL;
+
+		for (i = 0; i < c->ndicts; i++) {
+			const struct seg_dict *d = &c->dicts[i];
+
+			if (d->sig == s && (best == NULL || d->mtime_ns > best->mtime_ns ||
+			                    (d->mtime_ns == best->mtime_ns && d->id > best->id)))
+				best = d;
+		}
+		if (best == NULL || best->id == c->cdict_id[s])
+			continue;
+		ZSTD_freeCDict(c->cdict[s]);
+		c->cdict_id[s] = 0;
+		c->cdict[s] = ZSTD_createCDict(best->buf, best->len, c->level);
+		if (c->cdict[s] == NULL)
+			return -ENOMEM;
+		c->cdict_id[s] = best->id;
+	}
+	return 0;
+}
+
+int
+sl_seg_codec_load_dicts(struct sl_seg_codec *c, const char *dir)
+{
+	struct dirent *de;
+	int fd, dfd, rc = 0, n = 0;
+	DIR *d;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dfd = dup(fd);
+	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
+		rc = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		close(fd);
+		return rc;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name), sfx = sizeof(SL_SEG_DICT_SUFFIX) - 1;
+
+		if (len <= sfx || strcmp(de->d_name + len - sfx, SL_SEG_DICT_SUFFIX) != 0)
+			continue;
+		rc = dict_load_one(c, fd, dir, de->d_name);
+		if (rc < 0)
+			break;
+		n += rc;
+		rc = 0;
+	}
+	closedir(d);
+	close(fd);
+	if (rc == 0)
+		rc = dicts_pick(c);
+	return rc < 0 ? rc : n;
+}
+
+uint32_t
+sl_seg_codec_dict(const struct sl_seg_codec *c, enum sl_signal sig)
+{
+	return (unsigned int)sig < SL_SIGNAL_MAX ? c->cdict_id[sig] : 0;
 }
 
 size_t
@@ -1123,19 +1349,28 @@ sl_seg_compress_bound(size_t raw_len)
 }
 
 int
-sl_seg_compress(struct sl_seg_codec *c, const struct iovec *src, int n, void *dst, size_t cap,
-                uint32_t *comp_len, uint32_t *raw_len)
+sl_seg_compress(struct sl_seg_codec *c, enum sl_signal sig, const struct iovec *src, int n,
+                void *dst, size_t cap, uint32_t *comp_len, uint32_t *raw_len, uint32_t *dict_id)
 {
 	ZSTD_outBuffer out = {dst, cap, 0};
 	uint64_t raw = 0;
 	size_t left;
 	int i;
 
+	if ((unsigned int)sig >= SL_SIGNAL_MAX)
+		return -EINVAL;
 	for (i = 0; i < n; i++)
 		raw += src[i].iov_len;
 	if (raw > SL_SEG_PAYLOAD_MAX)
 		return -EFBIG;
 	ZSTD_CCtx_reset(c->cc, ZSTD_reset_session_only);
+	/*
+	 * refCDict only stores the pointer (NULL clears it); the context keeps its
+	 * tables sized for the largest setup seen, so alternating signals does not
+	 * allocate once each has been compressed once.
+	 */
+	if (ZSTD_isError(ZSTD_CCtx_refCDict(c->cc, c->cdict[sig])))
+		return -EIO;
 	/* The frame then declares its content size, which readers check against raw_len. */
 	if (ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(c->cc, raw)))
 		return -EIO;
@@ -1165,6 +1400,7 @@ sl_seg_compress(struct sl_seg_codec *c, const struct iovec *src, int n, void *ds
 		goto full;
 	*comp_len = (uint32_t)out.pos;
 	*raw_len = (uint32_t)raw;
+	*dict_id = c->cdict_id[sig];
 	return 0;
 full:
 	ZSTD_CCtx_reset(c->cc, ZSTD_reset_session_only);
@@ -1181,13 +1417,20 @@ sl_seg_decompress(struct sl_seg_codec *c, const struct sl_seg_rec *rec, const vo
 {
 	ZSTD_inBuffer in = {payload, rec->comp_len, 0};
 	ZSTD_outBuffer out = {dst, rec->raw_len, 0};
+	const struct seg_dict *d = NULL;
 	size_t left;
 
-	if (rec->dict_id != 0)
-		return -ENOTSUP;
+	if (rec->dict_id != 0) {
+		d = dict_find(c, rec->dict_id);
+		if (d == NULL)
+			return -ENOTSUP; /* not logged: the caller names rec->dict_id with its file */
+	}
 	if (cap < rec->raw_len)
 		return -ENOBUFS;
 	ZSTD_DCtx_reset(c->dc, ZSTD_reset_session_only);
+	/* Only a pointer: the DDict was digested at load. The frame's own dict id must match. */
+	if (ZSTD_isError(ZSTD_DCtx_refDDict(c->dc, d != NULL ? d->dd : NULL)))
+		return -EIO;
 	for (;;) {
 		size_t ip = in.pos, op = out.pos;
 

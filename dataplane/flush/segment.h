@@ -124,19 +124,45 @@ void sl_seg_codec_free(struct sl_seg_codec *c);
 size_t sl_seg_compress_bound(size_t raw_len);
 
 /*
- * Compresses src[0..n) (e.g. batch slices, in order) into one zstd frame in
- * dst[0..cap) that declares its content size; *comp_len and *raw_len get
- * the sizes. No allocation after the first call. Returns 0, -EFBIG (frame
- * or input larger than cap or SL_SEG_PAYLOAD_MAX) or -EIO (zstd error).
+ * Loads every *.zdict file in dir (named <signal>-<id>.zdict, id = the
+ * content's ZDICT_getDictID) for decompression by id, and makes the newest
+ * dictionary of each signal (highest mtime, then highest id) the one
+ * sl_seg_compress uses, as a ZSTD_CDict built once here at the codec's
+ * level. May be called for several directories (a reader looking in a store
+ * and its parents calls it nearest first): an id already loaded is skipped,
+ * and the newest over all of them compresses. Slow path (start-up).
+ * Returns how many dictionaries it added, 0 when dir does not exist, or
+ * -EINVAL (a badly named file, content not a zstd dictionary or not matching
+ * its name, larger than SL_SEG_DICT_MAX; logged with the file name), -E2BIG
+ * (more than SL_SEG_DICTS_MAX), -ENOMEM or another open/read errno; after an
+ * error the dictionaries loaded before the bad file stay loaded.
  */
-int sl_seg_compress(struct sl_seg_codec *c, const struct iovec *src, int n, void *dst, size_t cap,
-                    uint32_t *comp_len, uint32_t *raw_len);
+int sl_seg_codec_load_dicts(struct sl_seg_codec *c, const char *dir);
+
+/* The id of the dictionary sl_seg_compress uses for sig; 0: none. */
+uint32_t sl_seg_codec_dict(const struct sl_seg_codec *c, enum sl_signal sig);
+
+/*
+ * Compresses src[0..n) (e.g. batch slices, in order), an Export*ServiceRequest
+ * of signal sig, into one zstd frame in dst[0..cap) that declares its content
+ * size, with sig's loaded dictionary if there is one. *comp_len and *raw_len
+ * get the sizes, *dict_id the dictionary's id or 0 (put it in the record).
+ * No allocation once each signal has been compressed once. Returns 0,
+ * -EINVAL (bad sig), -EFBIG (frame or input larger than cap or
+ * SL_SEG_PAYLOAD_MAX) or -EIO (zstd error).
+ */
+int sl_seg_compress(struct sl_seg_codec *c, enum sl_signal sig, const struct iovec *src, int n,
+                    void *dst, size_t cap, uint32_t *comp_len, uint32_t *raw_len,
+                    uint32_t *dict_id);
 
 /*
  * Decompresses a record payload into dst[0..cap): it must be exactly
  * rec->raw_len bytes (so cap >= raw_len), which bounds the work a corrupt
- * or hostile frame can cause. Returns 0, -ENOBUFS (cap < raw_len),
- * -ENOTSUP (dict_id set: dictionaries are not implemented yet) or -EBADMSG.
+ * or hostile frame can cause. A record with a dict_id needs that dictionary
+ * loaded (sl_seg_codec_load_dicts). No allocation. Returns 0, -ENOBUFS
+ * (cap < raw_len), -ENOTSUP (dictionary rec->dict_id is not loaded; not
+ * logged: the caller names the id and the record) or -EBADMSG (corrupt, or
+ * made with another dictionary).
  */
 int sl_seg_decompress(struct sl_seg_codec *c, const struct sl_seg_rec *rec, const void *payload,
                       void *dst, size_t cap);

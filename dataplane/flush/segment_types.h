@@ -35,6 +35,22 @@
  */
 #define SL_SEG_PAYLOAD_MAX (256u << 20)
 
+/*
+ * Compression dictionaries (docs/segment-format.md, "Dictionaries"): files
+ * <signal>-<id>.zdict in the dicts/ folder of a store directory or of a
+ * parent. Not part of the record format: a record carries only the id.
+ */
+#define SL_SEG_DICTS_DIR    "dicts"
+#define SL_SEG_DICT_SUFFIX  ".zdict"
+/* Largest dictionary file loaded; zstd's trainer defaults to 110 KiB, 2 MiB is ample. */
+#define SL_SEG_DICT_MAX     (2u << 20)
+/*
+ * Dictionaries one codec holds. Each costs its size plus a DDict (~30 KiB
+ * more) in every codec; a reader of a store trained every day for a year
+ * needs ~365. A directory with more refuses to load rather than exhaust memory.
+ */
+#define SL_SEG_DICTS_MAX    1024
+
 /* Payload pieces one append may pass (writev takes them plus header and padding). */
 #define SL_SEG_IOV_MAX 64
 

@@ -12,8 +12,10 @@
  *                              one extra mbuf reference each: no byte is copied
  *                    --DONE--> body as fragments -> [decompress] -> [JSON -> protobuf]
  *                              -> walker validates, counts items, records Resource ranges
- *                              -> counting sink (the pipeline issue replaces it)
- *                              -> Export*ServiceResponse, or google.rpc.Status on errors
+ *                              -> pipeline: entries join the open batch (pipeline/batch.c)
+ *                              -> Export*ServiceResponse now (received), or once the
+ *                                 batch is synced (persisted), or google.rpc.Status
+ *                                 (4xx, 503 + Retry-After under backpressure)
  *                    --ERROR-> status from the parser, Connection: close
  *
  * The app reports every slice consumed to TCP as soon as the parser has
@@ -29,7 +31,12 @@
  *
  * Responses are written with sl_tcp_send (copied into the send queue);
  * requests are answered in order as they complete, so pipelining needs no
- * queue of its own.
+ * queue of its own. A persisted request's answer waits for its batch's
+ * group commit; meanwhile the connection's further input is held unparsed
+ * (one reference per slice, not reported consumed to TCP), so its window
+ * closes instead of requests piling up, and answers stay in order. The
+ * same holding stops every connection while the pipeline is at its bound
+ * of bytes in flight (DESIGN rule 6); sl_http_poll resumes them.
  *
  * Rejected: buffering bodies in per-connection byte arrays (a copy, and
  * max_body x connections of memory); answering before the body is read
@@ -47,6 +54,7 @@
 
 #include "core.h"
 #include "net/tcp.h"
+#include "pipeline/batch.h"
 #include "proto/decompress.h"
 #include "proto/http1.h"
 #include "proto/otlp_http.h"
@@ -122,12 +130,12 @@ body_release(struct sl_http_core *hc, struct sl_http_conn *h)
 	h->body_bytes = 0;
 }
 
-/* Keep (m, off, len) as body: one more reference on m. False when the pool is empty. */
+/* Append (m, off, len) to the chunk list head..tail. False when the chunk pool is empty. */
 static bool
-body_append(struct sl_http_core *hc, struct sl_http_conn *h, struct rte_mbuf *m, uint32_t off,
-            uint32_t len)
+chunk_push(struct sl_http_core *hc, struct sl_http_chunk **head, struct sl_http_chunk **tail,
+           struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
-	struct sl_http_chunk *k = h->tail;
+	struct sl_http_chunk *k = *tail;
 
 	if (k == NULL || k->n == SL_HTTP_CHUNK_SLICES) {
 		k = hc->free_chunks;
@@ -137,20 +145,66 @@ body_append(struct sl_http_core *hc, struct sl_http_conn *h, struct rte_mbuf *m,
 		hc->free_n--;
 		k->next = NULL;
 		k->n = 0;
-		if (h->tail != NULL)
-			h->tail->next = k;
+		if (*tail != NULL)
+			(*tail)->next = k;
 		else
-			h->head = k;
-		h->tail = k;
+			*head = k;
+		*tail = k;
 	}
-	rte_mbuf_refcnt_update(m, 1);
 	k->s[k->n].m = m;
 	k->s[k->n].off = off;
 	k->s[k->n].len = len;
 	k->n++;
+	return true;
+}
+
+/* Keep (m, off, len) as body: one more reference on m. False when the pool is empty. */
+static bool
+body_append(struct sl_http_core *hc, struct sl_http_conn *h, struct rte_mbuf *m, uint32_t off,
+            uint32_t len)
+{
+	if (!chunk_push(hc, &h->head, &h->tail, m, off, len))
+		return false;
+	rte_mbuf_refcnt_update(m, 1);
 	h->n_slices++;
 	h->body_bytes += len;
 	return true;
+}
+
+/* Keep a received slice (and its reference) to parse later. False when the pool is empty. */
+static bool
+held_push(struct sl_http_core *hc, struct sl_http_conn *h, struct rte_mbuf *m, uint32_t off,
+          uint32_t len)
+{
+	return chunk_push(hc, &h->held_head, &h->held_tail, m, off, len);
+}
+
+static void
+held_release(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	struct sl_http_chunk *k = h->held_head, *next;
+	uint32_t i;
+
+	for (; k != NULL; k = next) {
+		next = k->next;
+		for (i = (k == h->held_head ? h->held_first : 0); i < k->n; i++)
+			rte_pktmbuf_free(k->s[i].m);
+		k->next = hc->free_chunks;
+		hc->free_chunks = k;
+		hc->free_n++;
+	}
+	h->held_head = h->held_tail = NULL;
+	h->held_first = 0;
+}
+
+/* Put h on the list sl_http_poll walks. */
+static void
+resume_later(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	if (h->listed)
+		return;
+	h->listed = 1;
+	hc->resume[hc->n_resume++] = (uint32_t)(h - hc->conns);
 }
 
 /* ------------------------------------------------------------------ */
@@ -303,7 +357,8 @@ on_head(struct sl_http_core *hc, struct sl_http_conn *h)
 			if (codec < 0)
 				h->reject = 415;
 		}
-		if (h->reject == 0 && hc->pressure)
+		if (h->reject == 0 &&
+		    (hc->pressure || (hc->pipe != NULL && sl_pipe_soft_pressure(hc->pipe))))
 			h->reject = 503;
 	}
 	h->signal = sig < 0 ? 0 : (uint8_t)sig;
@@ -376,8 +431,10 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 		return;
 	}
 	for (k = h->head; k != NULL; k = k->next)
-		for (i = 0; i < k->n; i++)
+		for (i = 0; i < k->n; i++) {
+			hc->slices[n] = k->s[i];
 			hc->iov[n++] = sl_slice_iov(&k->s[i]);
+		}
 
 	if (h->codec != SL_DECOMP_IDENTITY) {
 		ctr(hc)[h->codec == SL_DECOMP_GZIP      ? SL_CTR_HTTP_GZIP
@@ -455,7 +512,6 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 		respond_error(hc, h, 400, RPC_INVALID_ARGUMENT, true, NULL, msg);
 		return;
 	}
-	/* Counting sink: the pipeline (batching, segment store) takes over here later. */
 	{
 		static const enum sl_ctr req_ctr[SL_SIGNAL_MAX] = {
 		    SL_CTR_OTLP_TRACES_REQ, SL_CTR_OTLP_METRICS_REQ, SL_CTR_OTLP_LOGS_REQ};
@@ -470,11 +526,72 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 		ctr(hc)[SL_CTR_OTLP_RESOURCES] += hc->res.n_entries;
 		ctr(hc)[SL_CTR_OTLP_BYTES] += bytes;
 	}
+	if (hc->pipe != NULL) {
+		struct sl_pipe_req req = {
+		    .signal = h->signal,
+		    .route_id = 0,
+		    .durability = hc->durability,
+		    .cookie = ((uint64_t)h->gen << 32) | (uint32_t)(h - hc->conns),
+		    .entries = hc->res.entries,
+		    .n_entries = hc->res.n_entries,
+		};
+
+		/* Inflated or transcoded bodies sit in a staging buffer the next request reuses. */
+		if (iov == hc->iov && n == 1 && (iov[0].base == hc->buf_plain ||
+		                                 iov[0].base == hc->buf_pb)) {
+			req.flat = iov[0].base;
+			req.flat_len = iov[0].len;
+		} else {
+			req.slices = hc->slices;
+			req.n_slices = n;
+		}
+		rc = sl_pipe_submit(hc->pipe, &req);
+		if (rc < 0) {
+			respond_error(hc, h, 503, RPC_UNAVAILABLE, true, "Retry-After: 1\r\n",
+			              "the appliance is under pressure: retry later");
+			return;
+		}
+		if (rc == 1) {
+			/* Answered by pend_done once the batch is synced (or times out). */
+			h->waiting = 1;
+			h->pend_json = h->json;
+			return;
+		}
+	}
 	/* A full success: an empty Export*ServiceResponse (no partial_success). */
 	if (wants_json(h))
 		respond(hc, h, 200, true, NULL, "{}", 2, "application/json");
 	else
 		respond(hc, h, 200, true, NULL, "", 0, "application/x-protobuf");
+}
+
+/* The pipeline finished a deferred response: cookie is (generation << 32) | connection. */
+static void
+pend_done(void *owner, uint64_t cookie, enum sl_pend_result res)
+{
+	struct sl_http_core *hc = owner;
+	uint32_t idx = (uint32_t)cookie;
+	struct sl_http_conn *h;
+
+	if (idx >= hc->tc->conf->max_conns)
+		return;
+	h = &hc->conns[idx];
+	if (h->c == NULL || h->gen != (uint32_t)(cookie >> 32) || !h->waiting)
+		return; /* the connection is gone: nobody to answer */
+	h->waiting = 0;
+	h->json = h->pend_json;
+	if (res == SL_PEND_DURABLE) {
+		if (h->pend_json)
+			respond(hc, h, 200, true, NULL, "{}", 2, "application/json");
+		else
+			respond(hc, h, 200, true, NULL, "", 0, "application/x-protobuf");
+	} else {
+		respond_error(hc, h, 503, RPC_UNAVAILABLE, true, "Retry-After: 1\r\n",
+		              res == SL_PEND_TIMEOUT ? "not stored in time: retry later"
+		                                     : "could not be stored: retry later");
+	}
+	h->json = 0;
+	resume_later(hc, h);
 }
 
 static void
@@ -521,6 +638,11 @@ http_accept(struct sl_tcp_conn *c, void *arg, void **app)
 	h->n_slices = 0;
 	h->body_bytes = 0;
 	h->closing = 0;
+	h->waiting = 0;
+	h->peer_fin = 0;
+	h->held_head = h->held_tail = NULL;
+	h->held_first = 0;
+	h->gen++;
 	sl_timer_init(&h->timer, on_timer, h);
 	request_reset(hc, h);
 	sl_http1_init(&h->p, &hc->h1);
@@ -528,24 +650,37 @@ http_accept(struct sl_tcp_conn *c, void *arg, void **app)
 	return 0;
 }
 
-static void
-http_data(struct sl_tcp_conn *c, void *app, const struct sl_slice *s)
+/* Input must wait: a response is deferred, or the pipeline is at its bound. */
+static bool
+must_hold(const struct sl_http_core *hc, const struct sl_http_conn *h)
 {
-	struct sl_http_core *hc = app;
-	struct sl_http_conn *h = conn_of(hc, c);
-	const uint8_t *data = rte_pktmbuf_mtod_offset(s->m, const uint8_t *, s->off);
+	return h->waiting || (hc->pipe != NULL && sl_pipe_hard_pressure(hc->pipe));
+}
+
+/*
+ * Parse bytes [off, off + len) of m. Returns how many were parsed: fewer
+ * than len when a request ended and the rest must wait (must_hold).
+ */
+static uint32_t
+feed(struct sl_http_core *hc, struct sl_http_conn *h, struct rte_mbuf *m, uint32_t off,
+     uint32_t len)
+{
+	const uint8_t *data = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+	struct sl_tcp_conn *c = h->c;
 	uint32_t pos = 0, used;
 	struct sl_http1_event ev;
 
 	/* Call until the parser has nothing pending: DONE may come with no byte left. */
 	while (!h->closing && c->state != SL_TCP_CLOSED) {
-		if (!h->in_req && pos < s->len) {
+		if (!h->in_req && pos < len) {
+			if (must_hold(hc, h))
+				break;
 			h->in_req = 1;
 			timer_arm(hc, h, hc->conf->header_timeout_ms);
 		}
-		used = sl_http1_parse(&h->p, data + pos, s->len - pos, &ev);
+		used = sl_http1_parse(&h->p, data + pos, len - pos, &ev);
 		if (ev.type == SL_HTTP1_EV_BODY && h->reject == 0 && !h->overflow &&
-		    !body_append(hc, h, s->m, s->off + pos + ev.pos, ev.len)) {
+		    !body_append(hc, h, m, off + pos + ev.pos, ev.len)) {
 			/* Out of body slices: drop this body, answer 503 at its end. */
 			h->overflow = 1;
 			body_release(hc, h);
@@ -568,10 +703,128 @@ http_data(struct sl_tcp_conn *c, void *app, const struct sl_slice *s)
 			break;
 		}
 	}
+	return h->closing || c->state == SL_TCP_CLOSED ? len : pos;
+}
+
+/* Hold [off, off + len) of m with the caller's reference; aborts the connection if it can't. */
+static bool
+hold(struct sl_http_core *hc, struct sl_http_conn *h, struct rte_mbuf *m, uint32_t off,
+     uint32_t len)
+{
+	bool was_empty = h->held_head == NULL;
+
+	if (held_push(hc, h, m, off, len)) {
+		if (was_empty)
+			ctr(hc)[SL_CTR_PIPE_STALLS]++;
+		if (!h->waiting)
+			resume_later(hc, h); /* held for pressure: poll retries */
+		return true;
+	}
+	/* TCP acknowledged these bytes: losing them silently would corrupt the stream. */
+	rte_pktmbuf_free(m);
+	ctr(hc)[SL_CTR_HTTP_BODY_OVERFLOW]++;
+	sl_tcp_abort(h->c);
+	return false;
+}
+
+static void
+http_data(struct sl_tcp_conn *c, void *app, const struct sl_slice *s)
+{
+	struct sl_http_core *hc = app;
+	struct sl_http_conn *h = conn_of(hc, c);
+	uint32_t pos;
+
+	if (h->held_head != NULL || (must_hold(hc, h) && !h->in_req && !h->closing)) {
+		hold(hc, h, s->m, s->off, s->len);
+		return;
+	}
+	pos = feed(hc, h, s->m, s->off, s->len);
+	if (pos < s->len) {
+		if (c->state != SL_TCP_CLOSED && pos != 0)
+			sl_tcp_consumed(c, pos, 0);
+		hold(hc, h, s->m, s->off + pos, s->len - pos);
+		return;
+	}
 	/* Every byte has been through the parser; body bytes hold their own reference. */
 	rte_pktmbuf_free(s->m);
 	if (c->state != SL_TCP_CLOSED)
 		sl_tcp_consumed(c, s->len, 1);
+}
+
+static void peer_fin_now(struct sl_http_core *hc, struct sl_http_conn *h);
+
+/* Parse held input until it is gone or must wait again. */
+static void
+resume(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	while (h->c != NULL && h->held_head != NULL && !must_hold(hc, h)) {
+		struct sl_http_chunk *k = h->held_head;
+		struct sl_slice *s = &k->s[h->held_first];
+		struct sl_tcp_conn *c = h->c;
+		uint32_t pos = feed(hc, h, s->m, s->off, s->len);
+
+		if (h->c == NULL || h->held_head == NULL)
+			return; /* closed from inside: held_release ran */
+		if (pos < s->len) {
+			if (pos != 0 && c->state != SL_TCP_CLOSED)
+				sl_tcp_consumed(c, pos, 0);
+			s->off += pos;
+			s->len -= pos;
+			break;
+		}
+		rte_pktmbuf_free(s->m);
+		if (c->state != SL_TCP_CLOSED)
+			sl_tcp_consumed(c, s->len, 1);
+		if (++h->held_first == k->n) {
+			h->held_head = k->next;
+			if (h->held_head == NULL)
+				h->held_tail = NULL;
+			h->held_first = 0;
+			k->next = hc->free_chunks;
+			hc->free_chunks = k;
+			hc->free_n++;
+		}
+	}
+	if (h->c != NULL && h->held_head == NULL && !h->waiting && h->peer_fin)
+		peer_fin_now(hc, h);
+}
+
+void
+sl_http_poll(struct sl_http_core *hc)
+{
+	uint32_t i, n = hc->n_resume, keep = 0;
+
+	if (n == 0 || (hc->pipe != NULL && sl_pipe_hard_pressure(hc->pipe)))
+		return;
+	for (i = 0; i < n; i++) {
+		uint32_t idx = hc->resume[i];
+		struct sl_http_conn *h = &hc->conns[idx];
+
+		h->listed = 0;
+		if (h->c != NULL)
+			resume(hc, h);
+		/* Still held for pressure (not for a deferred answer): look again later. */
+		if (h->c != NULL && h->held_head != NULL && !h->waiting && !h->listed) {
+			h->listed = 1;
+			hc->resume[keep++] = idx;
+		}
+	}
+	/* resume() may have listed more connections past n. */
+	for (i = n; i < hc->n_resume; i++)
+		hc->resume[keep++] = hc->resume[i];
+	hc->n_resume = keep;
+}
+
+static void
+peer_fin_now(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	/* No more requests will come: a half-received one is abandoned. */
+	h->peer_fin = 0;
+	request_reset(hc, h);
+	if (!h->closing) {
+		h->closing = 1;
+		sl_tcp_close(h->c);
+	}
 }
 
 static void
@@ -580,12 +833,12 @@ http_peer_fin(struct sl_tcp_conn *c, void *app)
 	struct sl_http_core *hc = app;
 	struct sl_http_conn *h = conn_of(hc, c);
 
-	/* No more requests will come: a half-received one is abandoned. */
-	request_reset(hc, h);
-	if (!h->closing) {
-		h->closing = 1;
-		sl_tcp_close(c);
+	/* Requests still held, or an answer owed: close once they are done. */
+	if (h->held_head != NULL || h->waiting) {
+		h->peer_fin = 1;
+		return;
 	}
+	peer_fin_now(hc, h);
 }
 
 static void
@@ -596,6 +849,10 @@ http_closed(struct sl_tcp_conn *c, void *app, enum sl_tcp_close_reason why)
 
 	(void)why;
 	request_reset(hc, h);
+	held_release(hc, h);
+	h->waiting = 0;
+	h->peer_fin = 0;
+	h->gen++;
 	h->c = NULL;
 }
 
@@ -612,7 +869,8 @@ static const struct sl_tcp_app_ops http_ops = {
 
 int
 sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc, const struct sl_http_conf *conf,
-                  bool pressure, int socket)
+                  bool pressure, int socket, struct sl_pipe_core *pipe,
+                  enum sl_durability durability)
 {
 	struct sl_decomp_config dc = {0};
 	uint32_t i, n_conns = tc->conf->max_conns;
@@ -621,6 +879,10 @@ sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc, const struct 
 	hc->tc = tc;
 	hc->conf = conf;
 	hc->pressure = pressure;
+	hc->pipe = pipe;
+	hc->durability = durability;
+	if (pipe != NULL)
+		sl_pipe_set_done(pipe, pend_done, hc);
 	sl_http1_config_default(&hc->h1);
 	hc->h1.header_bytes_max = conf->max_header_bytes;
 	hc->h1.header_count_max = conf->max_headers;
@@ -632,6 +894,11 @@ sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc, const struct 
 	hc->iov = rte_zmalloc_socket("sl_http_iov",
 	                             sizeof(*hc->iov) * conf->body_chunks * SL_HTTP_CHUNK_SLICES,
 	                             RTE_CACHE_LINE_SIZE, socket);
+	hc->slices = rte_zmalloc_socket("sl_http_slices",
+	                                sizeof(*hc->slices) * conf->body_chunks * SL_HTTP_CHUNK_SLICES,
+	                                RTE_CACHE_LINE_SIZE, socket);
+	hc->resume = rte_zmalloc_socket("sl_http_resume", sizeof(*hc->resume) * n_conns,
+	                                RTE_CACHE_LINE_SIZE, socket);
 	hc->entries =
 	    rte_zmalloc_socket("sl_http_entries", sizeof(*hc->entries) * conf->max_resources,
 	                       RTE_CACHE_LINE_SIZE, socket);
@@ -641,6 +908,7 @@ sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc, const struct 
 	dc.in_cap = conf->max_body_bytes;
 	hc->decomp = sl_decomp_create(&dc);
 	if (hc->conns == NULL || hc->chunks == NULL || hc->iov == NULL || hc->entries == NULL ||
+	    hc->slices == NULL || hc->resume == NULL ||
 	    hc->buf_plain == NULL || hc->buf_pb == NULL || hc->decomp == NULL) {
 		sl_http_core_fini(hc);
 		return -ENOMEM;
@@ -663,6 +931,8 @@ sl_http_core_fini(struct sl_http_core *hc)
 	rte_free(hc->conns);
 	rte_free(hc->chunks);
 	rte_free(hc->iov);
+	rte_free(hc->slices);
+	rte_free(hc->resume);
 	rte_free(hc->entries);
 	free(hc->buf_plain);
 	free(hc->buf_pb);

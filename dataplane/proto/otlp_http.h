@@ -15,6 +15,7 @@
 struct sl_tcp_core;
 struct sl_tcp_conn;
 struct sl_decomp;
+struct sl_pipe_core;
 
 /* Slices per body chunk: a chunk is 1 KiB with its header. */
 #define SL_HTTP_CHUNK_SLICES 62
@@ -42,6 +43,14 @@ struct sl_http_conn {
 	uint8_t in_req;   /* a request has started (timer armed) */
 	uint8_t closing;  /* answered with Connection: close; ignore further bytes */
 	uint8_t overflow; /* body slices ran out: answer 503 at the end */
+	uint8_t waiting;  /* a response waits for durability: input is held, not parsed */
+	uint8_t pend_json; /* ... and it is answered in JSON */
+	uint8_t peer_fin; /* the peer closed while input was held: close once it is done */
+	uint8_t listed;   /* on the core's resume list */
+	uint32_t gen;     /* bumped at accept and close: deferred responses check it */
+	struct sl_http_chunk *held_head; /* input received but not parsed yet, in order */
+	struct sl_http_chunk *held_tail;
+	uint32_t held_first;             /* slices of held_head already replayed */
 	struct sl_timer timer;
 };
 
@@ -56,6 +65,11 @@ struct sl_http_core {
 	struct sl_http_chunk *free_chunks;
 	uint32_t free_n;
 	struct sl_iov *iov; /* body_chunks * 62 fragments: one request's body */
+	struct sl_slice *slices;       /* the same body as mbuf slices, for the pipeline */
+	struct sl_pipe_core *pipe;     /* batch builders; NULL: count and answer only (tests) */
+	enum sl_durability durability; /* of the default route */
+	uint32_t *resume;              /* connections whose held input may be parsed again */
+	uint32_t n_resume;
 	struct sl_decomp *decomp;
 	uint8_t *buf_plain;            /* decompressed body, or a gathered JSON body */
 	uint8_t *buf_pb;               /* JSON transcoded to protobuf */
@@ -66,10 +80,19 @@ struct sl_http_core {
 
 /*
  * Set up the server of one core and listen on conf->port through tc.
- * Big buffers (max_body_bytes each) come from the heap at start. 0 or -errno.
+ * Valid requests go to pipe (may be NULL: they are only counted) with the
+ * given durability. Big buffers (max_body_bytes each) come from the heap
+ * at start. 0 or -errno.
  */
 int sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc,
-                      const struct sl_http_conf *conf, bool pressure, int socket);
+                      const struct sl_http_conf *conf, bool pressure, int socket,
+                      struct sl_pipe_core *pipe, enum sl_durability durability);
+
+/*
+ * Once per poll loop, after sl_pipe_poll: parse input held while a
+ * response waited or while the pipeline was at its bound.
+ */
+void sl_http_poll(struct sl_http_core *hc);
 
 /* Free everything (connections must already be gone: call after sl_tcp_core_fini). */
 void sl_http_core_fini(struct sl_http_core *hc);

@@ -14,6 +14,7 @@
 
 #include "flush/segment.h"
 #include "log.h"
+#include "proto/otlp_walk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *  - verify and a reader with a payload buffer agree on every record and on
  *    the damage; records are contiguous from offset 64, and the damage is
  *    exactly where the last good record ends (or at 0 for a bad header);
- *  - each good record's payload decompresses or is refused, within raw_len;
+ *  - each good record's payload decompresses or is refused, within raw_len,
+ *    and what decompresses is walked as its signal's request, as sluicectl
+ *    segments verify does (a record with a dictionary id is refused by id:
+ *    no dictionary is loaded);
  *  - the writer's recovery, given the file as the newest of a store, keeps
  *    exactly the good records (cut at the damage, counted) and appends after
  *    every byte it saw.
@@ -116,10 +120,17 @@ read_all(const char *path, const struct seen *v, const struct sl_seg_damage *vd,
 		abort();
 	while ((rc = sl_seg_next(r, &rec, pay, SL_SEG_PAYLOAD_MAX, &d)) == 0) {
 		n++;
-		if (rec.raw_len <= RAW_MAX && rec.dict_id == 0) {
+		if (rec.raw_len <= RAW_MAX) {
+			struct sl_otlp_walk_result res = {0};
+
 			rc = sl_seg_decompress(codec, &rec, pay, raw, RAW_MAX);
-			if (rc != 0 && rc != -EBADMSG)
+			if (rec.dict_id != 0 ? rc != -ENOTSUP : (rc != 0 && rc != -EBADMSG))
 				abort();
+			if (rc == 0) {
+				rc = sl_otlp_walk_buf(rec.signal, raw, rec.raw_len, NULL, &res);
+				if (rc != 0 && (rc != -EBADMSG || res.err_off > rec.raw_len))
+					abort();
+			}
 		}
 	}
 	sl_seg_reader_close(r);

@@ -229,6 +229,11 @@ demo:
   netns: $SL_NS
   host_ipv4: $SL_HOST_IP/24
 EOF
+	# Records go to this run's directory unless the test sets a store: section.
+	case "${SL_EXTRA_CONF:-}" in
+	*store:*) ;;
+	*) printf '\nstore:\n  dir: %s/store\n' "$SL_TMP" >>"$SL_CONF" ;;
+	esac
 	# Extra sections a test needs (tcp:, impair:, test:), as YAML text.
 	[ -z "${SL_EXTRA_CONF:-}" ] || printf '%s\n' "$SL_EXTRA_CONF" >>"$SL_CONF"
 }
@@ -265,8 +270,14 @@ sl_setup() {
 	ip netns exec "$SL_NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
 		net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1 || true
 	ip -n "$SL_NS" link set dev lo up
+	sl_start
+}
 
-	"$SLUICE_BUILD/sluice-dataplane" --config "$SL_CONF" >"$SL_LOG" 2>&1 </dev/null &
+# sl_start: start the dataplane with $SL_CONF (again, after sl_stop or a
+# kill -9: the store and namespace stay), move its new tap into the
+# namespace and wait for ping. The log is appended to. Returns 0 or 1.
+sl_start() {
+	"$SLUICE_BUILD/sluice-dataplane" --config "$SL_CONF" >>"$SL_LOG" 2>&1 </dev/null &
 	SL_PID=$!
 	if ! sl_wait 30 _sl_ready_or_dead || ! _sl_running; then
 		if _sl_running; then

@@ -106,7 +106,7 @@ setup(void **state)
 	for (s = 0; s < SL_SIGNAL_MAX; s++) {
 		struct golden *g = &gold[s];
 		struct iovec v;
-		uint32_t raw;
+		uint32_t raw, did;
 
 		snprintf(path, sizeof(path), "%s/tests/data/%s.pb", src ? src : ".",
 		         sl_signal_name((enum sl_signal)s));
@@ -119,9 +119,9 @@ setup(void **state)
 		v.iov_base = g->raw;
 		v.iov_len = g->raw_len;
 		if (g->z == NULL ||
-		    sl_seg_compress(codec, &v, 1, g->z, sl_seg_compress_bound(g->raw_len),
-		                    &g->z_len, &raw) != 0 ||
-		    raw != g->raw_len)
+		    sl_seg_compress(codec, (enum sl_signal)s, &v, 1, g->z,
+		                    sl_seg_compress_bound(g->raw_len), &g->z_len, &raw, &did) != 0 ||
+		    raw != g->raw_len || did != 0)
 			return -1;
 	}
 	return 0;
@@ -614,7 +614,7 @@ codec_levels_and_bounds(void **state)
 	struct iovec v[4];
 	struct sl_seg_rec rec;
 	struct sl_seg_codec *c;
-	uint32_t zl, rl;
+	uint32_t zl, rl, did;
 	unsigned int i;
 
 	(void)state;
@@ -625,7 +625,7 @@ codec_levels_and_bounds(void **state)
 	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 		c = sl_seg_codec_create(levels[i]);
 		assert_non_null(c);
-		assert_int_equal(sl_seg_compress(c, v, 4, z, cap, &zl, &rl), 0);
+		assert_int_equal(sl_seg_compress(c, SL_SIGNAL_TRACES, v, 4, z, cap, &zl, &rl, &did), 0);
 		assert_int_equal(rl, g->raw_len);
 		memset(&rec, 0, sizeof(rec));
 		rec.comp_len = zl;
@@ -645,8 +645,8 @@ codec_levels_and_bounds(void **state)
 		rec.dict_id = 7;
 		assert_int_equal(sl_seg_decompress(c, &rec, z, out, rl), -ENOTSUP);
 		/* Output too small, then the context is still good. */
-		assert_int_equal(sl_seg_compress(c, v, 4, z, 16, &zl, &rl), -EFBIG);
-		assert_int_equal(sl_seg_compress(c, v, 4, z, cap, &zl, &rl), 0);
+		assert_int_equal(sl_seg_compress(c, SL_SIGNAL_TRACES, v, 4, z, 16, &zl, &rl, &did), -EFBIG);
+		assert_int_equal(sl_seg_compress(c, SL_SIGNAL_TRACES, v, 4, z, cap, &zl, &rl, &did), 0);
 		sl_seg_codec_free(c);
 	}
 	assert_null(sl_seg_codec_create(1000));

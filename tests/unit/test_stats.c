@@ -32,7 +32,7 @@ layout_is_stable(void **state)
 	assert_int_equal(sizeof(struct sl_stats_port), 136);
 	assert_int_equal(offsetof(struct sl_stats_core, counters), 24);
 	assert_int_equal(sizeof(struct sl_stats_core), 24 + 8 * (SL_CTR_MAX + SL_DROP_MAX));
-	assert_int_equal(SL_STATS_VERSION, 1);
+	assert_int_equal(SL_STATS_VERSION, 2);
 }
 
 static void
@@ -51,6 +51,7 @@ create_fills_header_and_names(void **state)
 	assert_int_equal(h->n_ports, 2);
 	assert_int_equal(h->n_counters, SL_CTR_MAX);
 	assert_int_equal(h->n_drops, SL_DROP_MAX);
+	assert_int_equal(h->n_flush, 0);
 	assert_int_equal(h->pid, getpid());
 	assert_int_equal(h->state, SL_STATS_STARTING);
 	assert_string_equal(h->instance, inst);
