@@ -140,6 +140,7 @@
 	X(PIPE_ACK_PERSISTED, "sluice_pipeline_acks_persisted_total", "requests answered once synced") \
 	X(PIPE_PERSIST_TIMEOUT, "sluice_pipeline_persist_timeouts_total", "persisted requests answered 503: too slow") \
 	X(PIPE_PERSIST_FAILED, "sluice_pipeline_persist_failures_total", "persisted requests answered 503: write failed") \
+	X(PIPE_REFUSED_PRESSURE, "sluice_pipeline_refused_pressure_total", "requests refused 503 at their head: near the bound") \
 	X(PIPE_REFUSED_INFLIGHT, "sluice_pipeline_refused_inflight_total", "requests refused 503: bytes in flight") \
 	X(PIPE_REFUSED_BATCHES, "sluice_pipeline_refused_batches_total", "requests refused 503: no batch descriptor or ring room") \
 	X(PIPE_REFUSED_PENDING, "sluice_pipeline_refused_pending_total", "requests refused 503: deferred-response slots") \

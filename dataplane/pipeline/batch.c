@@ -266,6 +266,7 @@ append_range(struct sl_batch *b, const struct sl_slice *sl, uint32_t n, uint32_t
 struct copier {
 	struct sl_batch *b;
 	uint32_t n0;       /* b->n before: what an undo returns to */
+	uint32_t len0;     /* length of the reused last buffer before */
 	uint64_t hold0;
 	struct sl_slice *cur;
 };
@@ -307,6 +308,8 @@ copy_undo(struct copier *cp)
 {
 	while (cp->b->n > cp->n0)
 		rte_pktmbuf_free(cp->b->s[--cp->b->n].m);
+	if (cp->n0 > 0)
+		cp->b->s[cp->n0 - 1].len = cp->len0;
 	cp->b->hold = cp->hold0;
 }
 
@@ -317,6 +320,15 @@ append_copy(struct sl_pipe_core *pc, struct sl_batch *b, const struct sl_pipe_re
 	struct copier cp = {.b = b, .n0 = b->n, .hold0 = b->hold, .cur = NULL};
 	uint64_t sbase = 0;
 	uint32_t i, si = 0;
+
+	/*
+	 * Go on filling the batch's last copy buffer: it is the batch's alone, and
+	 * small compressed requests would otherwise pin 64 KiB each.
+	 */
+	if (b->n > 0 && b->s[b->n - 1].m->pool == pc->copy_pool) {
+		cp.cur = &b->s[b->n - 1];
+		cp.len0 = cp.cur->len;
+	}
 
 	for (i = 0; i < req->n_entries; i++) {
 		uint64_t o = req->entries[i].off, l = req->entries[i].len;

@@ -357,9 +357,12 @@ on_head(struct sl_http_core *hc, struct sl_http_conn *h)
 			if (codec < 0)
 				h->reject = 415;
 		}
-		if (h->reject == 0 &&
-		    (hc->pressure || (hc->pipe != NULL && sl_pipe_soft_pressure(hc->pipe))))
+		if (h->reject == 0 && hc->pressure) {
 			h->reject = 503;
+		} else if (h->reject == 0 && hc->pipe != NULL && sl_pipe_soft_pressure(hc->pipe)) {
+			h->reject = 503;
+			ctr(hc)[SL_CTR_PIPE_REFUSED_PRESSURE]++;
+		}
 	}
 	h->signal = sig < 0 ? 0 : (uint8_t)sig;
 	h->codec = codec < 0 ? SL_DECOMP_IDENTITY : (uint8_t)codec;
