@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Per-core userspace TCP, server side: RFC 9293 with 7323, 2018, 6298, 5681, 6582 and 5961. */
+/* Per-core userspace TCP: RFC 9293 with 7323, 2018, 6298, 5681, 6582 and 5961; server, and client. */
 
 /*
  * Design
@@ -38,9 +38,20 @@
  * rule, and 100k connections x a ring is gigabytes); a callback-free
  * event queue for the app (an extra hop per segment).
  *
- * Not implemented (see docs/tcp.md): active open (the generator's TCP comes
- * with sluice-gen), urgent data (ignored), IPv6 (the key and cookie carry
- * the fields; the network layer is the seam), ECN, TFO, MD5/AO.
+ * Active open (sl_tcp_connect, for sluice-gen): the connection starts in
+ * SYN_SENT with the app attached (closed() owed from then on), offers MSS,
+ * SACK-permitted, timestamps and window scale, retransmits the SYN on the
+ * RTO like a SYN-ACK, and on a valid SYN-ACK (RFC 9293 3.10.7.3) becomes
+ * ESTABLISHED and calls connected(); from there on it is the same code as an
+ * accepted connection. The server paths are untouched: no server connection
+ * is ever in SYN_SENT. Simultaneous open (a bare SYN in SYN_SENT) is not
+ * supported: the segment is dropped and the SYN retransmitted. The caller
+ * picks the local port (the generator spreads its connections over ports
+ * and source addresses itself); a 4-tuple still in the table is refused.
+ *
+ * Not implemented (see docs/tcp.md): urgent data (ignored), IPv6 (the key
+ * and cookie carry the fields; the network layer is the seam), ECN, TFO,
+ * MD5/AO.
  */
 #include <errno.h>
 #include <string.h>
@@ -120,7 +131,7 @@ sl_tcp_state_name(enum sl_tcp_state s)
 {
 	static const char *const names[SL_TCP_STATE_MAX] = {
 	    "CLOSED",     "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1",
-	    "FIN_WAIT_2", "CLOSING",  "LAST_ACK",    "TIME_WAIT",
+	    "FIN_WAIT_2", "CLOSING",  "LAST_ACK",    "TIME_WAIT",  "SYN_SENT",
 	};
 
 	return (unsigned)s < SL_TCP_STATE_MAX ? names[s] : "?";
@@ -432,6 +443,43 @@ send_synack(struct sl_tcp_core *tc, struct sl_core_port *cp, const struct sl_tcp
 		transmit(tc, cp, m);
 }
 
+/*
+ * The SYN of an active open: MSS, SACK-permitted + timestamps, window scale
+ * (Linux's order and padding, 20 option bytes). The SYN's window is never
+ * scaled. Returns 0 or -ENOBUFS.
+ */
+static int
+send_syn(struct sl_tcp_conn *c)
+{
+	struct sl_tcp_core *tc = c->tc;
+	uint16_t mss = rte_cpu_to_be_16(tc->conf->mss), wnd;
+	uint32_t tsval = rte_cpu_to_be_32(now_ms(tc)), zero = 0;
+	uint8_t o[20], n = 0, *payload;
+	struct rte_mbuf *m;
+
+	o[n++] = OPT_MSS;
+	o[n++] = 4;
+	memcpy(o + n, &mss, 2);
+	n += 2;
+	o[n++] = OPT_SACK_PERM;
+	o[n++] = 2;
+	o[n++] = OPT_TS;
+	o[n++] = 10;
+	memcpy(o + n, &tsval, 4);
+	memcpy(o + n + 4, &zero, 4);
+	n += 8;
+	o[n++] = OPT_NOP;
+	o[n++] = OPT_WS;
+	o[n++] = 3;
+	o[n++] = (uint8_t)tc->wscale;
+	wnd = tc->conf->rcv_buf > 0xffff ? 0xffff : (uint16_t)tc->conf->rcv_buf;
+	m = build(tc, c->cp, &c->key, &c->peer_mac, c->iss, 0, TH_SYN, wnd, o, n, 0, &payload);
+	if (m == NULL)
+		return -ENOBUFS;
+	transmit(tc, c->cp, m);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Connection lifetime                                                 */
 
@@ -508,6 +556,8 @@ conn_free(struct sl_tcp_conn *c, enum sl_tcp_close_reason why)
 		return;
 	if (c->state == SL_TCP_SYN_RCVD)
 		tc->n_synrcvd--;
+	else if (c->state == SL_TCP_SYN_SENT)
+		tc->n_synsent--;
 	c->state = SL_TCP_CLOSED;
 	sl_timer_cancel(&tc->wheel, &c->rtx_timer);
 	sl_timer_cancel(&tc->wheel, &c->delack_timer);
@@ -676,7 +726,8 @@ sl_tcp_send(struct sl_tcp_conn *c, const void *buf, uint32_t len)
 	uint32_t space, taken = 0, asked = len;
 
 	if (c->state != SL_TCP_ESTABLISHED && c->state != SL_TCP_CLOSE_WAIT)
-		return c->state == SL_TCP_SYN_RCVD ? -ENOTCONN : -EPIPE;
+		return c->state == SL_TCP_SYN_RCVD || c->state == SL_TCP_SYN_SENT ? -ENOTCONN
+		                                                                  : -EPIPE;
 	if (c->fin_queued)
 		return -EPIPE;
 	space = sl_tcp_send_space(c);
@@ -728,6 +779,10 @@ sl_tcp_close(struct sl_tcp_conn *c)
 	case SL_TCP_CLOSE_WAIT:
 		c->state = SL_TCP_LAST_ACK;
 		break;
+	case SL_TCP_SYN_SENT:
+		/* Nothing to say goodbye to yet (RFC 9293 3.10.4: delete the TCB). */
+		conn_free(c, SL_TCP_CLOSE_ABORT);
+		return;
 	default:
 		return;
 	}
@@ -773,7 +828,8 @@ rtx_expired(struct sl_timer *t, void *arg)
 	uint32_t flight;
 
 	(void)t;
-	if (c->state == SL_TCP_SYN_RCVD) {
+	if (c->state == SL_TCP_SYN_RCVD || c->state == SL_TCP_SYN_SENT) {
+		/* Our SYN-ACK (passive) or SYN (active open) went unanswered. */
 		if (++c->retries > tc->conf->synack_retries) {
 			conn_free(c, SL_TCP_CLOSE_TIMEOUT);
 			return;
@@ -781,7 +837,9 @@ rtx_expired(struct sl_timer *t, void *arg)
 		sl_tcp_rto_syn_retransmitted(&c->rto);
 		sl_tcp_rto_backoff(&c->rto);
 		tc->core->ctr[SL_CTR_TCP_RETRANSMITS]++;
-		{
+		if (c->state == SL_TCP_SYN_SENT) {
+			(void)send_syn(c);
+		} else {
 			struct seg_opts po = {.has_ts = c->ts_ok,
 			                      .sack_perm = c->sack_ok,
 			                      .has_ws = c->rcv_wscale != 0 || c->snd_wscale != 0};
@@ -1304,12 +1362,74 @@ deliver(struct sl_tcp_conn *c, struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return c->state != SL_TCP_CLOSED;
 }
 
+/*
+ * A segment for a connection in SYN_SENT (RFC 9293 3.10.7.3): a SYN-ACK
+ * acking our SYN establishes it; an RST acking it refuses it; anything
+ * else is dropped (an unacceptable ACK gets an RST). Consumes m.
+ */
+static void
+syn_sent_input(struct sl_tcp_core *tc, struct sl_tcp_conn *c, struct rte_mbuf *m,
+               const struct seg *s)
+{
+	bool ack_ok = (s->flags & TH_ACK) && sl_tcp_seq_gt(s->ack, c->iss) &&
+	              !sl_tcp_seq_gt(s->ack, c->snd_max);
+
+	if ((s->flags & TH_ACK) && !ack_ok) {
+		if (!(s->flags & TH_RST))
+			send_rst_for(tc, c->cp, &c->peer_mac, &c->key, s);
+		sl_core_drop(tc->core, m, SL_DROP_TCP_BAD_ACK);
+		return;
+	}
+	if (s->flags & TH_RST) {
+		if (ack_ok) {
+			rte_pktmbuf_free(m);
+			conn_free(c, SL_TCP_CLOSE_RESET);
+		} else {
+			sl_core_drop(tc->core, m, SL_DROP_TCP_BAD_RST);
+		}
+		return;
+	}
+	if (!(s->flags & TH_SYN) || !ack_ok) {
+		/* No ACK of our SYN (simultaneous open is not supported): the RTO resends. */
+		sl_core_drop(tc->core, m, SL_DROP_TCP_BAD_FLAGS);
+		return;
+	}
+	c->irs = s->seq;
+	c->rcv_nxt = s->seq + 1;
+	c->snd_una = s->ack;
+	c->ts_recent = s->o.tsval;
+	c->rcv_wscale = 0; /* we scale only if the peer answered our offer */
+	conn_negotiate(c, s->o.has_mss ? s->o.mss : DEFAULT_MSS, s->o.has_ws, s->o.wscale,
+	               s->o.sack_perm, s->o.has_ts);
+	c->snd_wnd = s->wnd; /* a SYN-ACK's window is not scaled */
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+	c->rcv_adv = c->rcv_nxt;
+	if (c->ts_ok && s->o.tsecr != 0 && now_ms(tc) - s->o.tsecr < 60000)
+		sl_tcp_rto_sample(&c->rto, (now_ms(tc) - s->o.tsecr) * 1000u);
+	tc->n_synsent--;
+	c->state = SL_TCP_ESTABLISHED;
+	c->retries = 0;
+	c->last_rx_tsc = tc->core->now;
+	sl_timer_cancel(&tc->wheel, &c->rtx_timer);
+	tc->core->ctr[SL_CTR_TCP_OPENED]++;
+	arm_ms(c, &c->life_timer, tc->conf->idle_timeout_ms);
+	rte_pktmbuf_free(m); /* data on a SYN-ACK is not kept: the peer resends it */
+	send_ack(c);
+	if (c->listener->ops->connected != NULL)
+		c->listener->ops->connected(c, c->app);
+}
+
 static void
 conn_input(struct sl_tcp_core *tc, struct sl_tcp_conn *c, struct rte_mbuf *m, struct seg *s)
 {
 	uint32_t wnd = c->rcv_adv - c->rcv_nxt, seqlen = s->len + !!(s->flags & TH_FIN);
 	bool acceptable, ack_now = false, m_used = false;
 
+	if (unlikely(c->state == SL_TCP_SYN_SENT)) {
+		syn_sent_input(tc, c, m, s);
+		return;
+	}
 	c->last_rx_tsc = tc->core->now;
 	/* PAWS (RFC 7323 5.3): an old timestamp means an old duplicate. */
 	if (c->ts_ok && s->o.has_ts && !(s->flags & TH_RST) &&
@@ -1595,6 +1715,53 @@ sl_tcp_listen(struct sl_tcp_core *tc, uint16_t port, const struct sl_tcp_app_ops
 	tc->listeners[tc->n_listeners].ops = ops;
 	tc->listeners[tc->n_listeners].arg = arg;
 	tc->n_listeners++;
+	return 0;
+}
+
+int
+sl_tcp_client(struct sl_tcp_core *tc, const struct sl_tcp_app_ops *ops, void *arg)
+{
+	if (ops == NULL || ops->data == NULL)
+		return -EINVAL;
+	tc->client.port = 0;
+	tc->client.ops = ops;
+	tc->client.arg = arg;
+	return 0;
+}
+
+int
+sl_tcp_connect(struct sl_tcp_core *tc, struct sl_core_port *cp, uint32_t laddr, uint16_t lport,
+               uint32_t raddr, uint16_t rport, const struct rte_ether_addr *dmac, void *app,
+               struct sl_tcp_conn **out)
+{
+	struct sl_tcp_key key = {.raddr = raddr, .laddr = laddr, .rport = rport, .lport = lport};
+	struct sl_tcp_conn *c;
+
+	if (tc->client.ops == NULL)
+		return -EINVAL;
+	if (rte_hash_lookup(tc->table, &key) >= 0)
+		return -EADDRINUSE;
+	if (tc->n_conns >= tc->conf->max_conns)
+		return -ENOSPC;
+	c = conn_alloc(tc, cp, &key, dmac, &tc->client);
+	if (c == NULL)
+		return -ENOSPC;
+	c->tc = tc;
+	c->state = SL_TCP_SYN_SENT;
+	tc->n_synsent++;
+	c->iss = make_iss(tc, &key);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->snd_wl2 = c->iss;
+	c->app = app;
+	c->accepted = true; /* closed() is owed from here on */
+	if (send_syn(c) < 0) {
+		c->accepted = false;
+		conn_free(c, SL_TCP_CLOSE_ABORT);
+		return -ENOBUFS;
+	}
+	arm_rto(c);
+	*out = c;
 	return 0;
 }
 

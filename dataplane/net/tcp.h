@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Per-core userspace TCP (server side): input, the app API, timers. Types in tcp_types.h. */
+/* Per-core userspace TCP (server side, and active open for sluice-gen): input, app API, timers. */
 #ifndef SL_TCP_H
 #define SL_TCP_H
 
@@ -8,6 +8,7 @@
 #include "net/tcp_types.h"
 
 struct rte_mbuf;
+struct rte_ether_addr;
 
 /*
  * Set up one core's TCP: connection table, connection pool, out-of-order
@@ -22,6 +23,27 @@ void sl_tcp_core_fini(struct sl_tcp_core *tc);
 /* Accept connections to port (host order) on this core. 0, -EEXIST or -ENOSPC. */
 int sl_tcp_listen(struct sl_tcp_core *tc, uint16_t port, const struct sl_tcp_app_ops *ops,
                   void *arg);
+
+/*
+ * Set the callbacks (and the arg passed to none of them but kept for the
+ * app) of the connections this core opens with sl_tcp_connect(). 0 or -EINVAL.
+ */
+int sl_tcp_client(struct sl_tcp_core *tc, const struct sl_tcp_app_ops *ops, void *arg);
+
+/*
+ * Active open (RFC 9293 3.5): send a SYN from laddr:lport to raddr:rport
+ * (all network byte order) through cp, Ethernet destination dmac, offering
+ * MSS, window scale, SACK-permitted and timestamps. app is the app's
+ * per-connection pointer, handed to every callback from now on. On success
+ * *out is the connection (state SYN_SENT) and closed() is owed; connected()
+ * follows the SYN-ACK. The SYN is retransmitted conf->synack_retries times.
+ * Returns 0, -ENOSPC (table full: max_conns), -EADDRINUSE (the 4-tuple is
+ * in use, e.g. still in TIME_WAIT), -EINVAL (no client callbacks) or
+ * -ENOBUFS (no mbuf for the SYN; nothing was allocated).
+ */
+int sl_tcp_connect(struct sl_tcp_core *tc, struct sl_core_port *cp, uint32_t laddr,
+                   uint16_t lport, uint32_t raddr, uint16_t rport,
+                   const struct rte_ether_addr *dmac, void *app, struct sl_tcp_conn **out);
 
 /*
  * One TCP segment for us (IPv4 input validated the IP header and set l2_len

@@ -35,6 +35,7 @@ enum sl_tcp_state {
 	SL_TCP_CLOSING,
 	SL_TCP_LAST_ACK,
 	SL_TCP_TIME_WAIT,
+	SL_TCP_SYN_SENT, /* active open (sl_tcp_connect): last, so the server states keep their values */
 	SL_TCP_STATE_MAX,
 };
 
@@ -67,6 +68,13 @@ struct sl_tcp_app_ops {
 	void (*writable)(struct sl_tcp_conn *c, void *app);
 	/* The connection is gone; c is invalid after this returns. */
 	void (*closed)(struct sl_tcp_conn *c, void *app, enum sl_tcp_close_reason why);
+	/*
+	 * Active open only (sl_tcp_connect): the peer's SYN-ACK arrived, the
+	 * connection is ESTABLISHED and may send. accept() is never called for
+	 * such a connection; closed() is owed from sl_tcp_connect() on (a refused
+	 * or timed-out SYN ends in closed() with RESET or TIMEOUT). May be NULL.
+	 */
+	void (*connected)(struct sl_tcp_conn *c, void *app);
 };
 
 struct sl_tcp_listener {
@@ -165,6 +173,9 @@ struct sl_tcp_core {
 	uint32_t wscale; /* our window scale: fits rcv_buf */
 	struct sl_tcp_rto_conf rto_conf;
 	struct sl_tcp_listener listeners[SL_TCP_MAX_LISTENERS];
+	/* The callbacks of connections this core opens (sl_tcp_client); port unused. */
+	struct sl_tcp_listener client;
+	uint32_t n_synsent; /* active opens awaiting their SYN-ACK */
 	struct sl_timer_wheel wheel;
 };
 

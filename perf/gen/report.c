@@ -42,6 +42,8 @@ sl_gen_counts_merge(struct sl_gen_counts *dst, const struct sl_gen_counts *src)
 	if (src->backlog_max > dst->backlog_max)
 		dst->backlog_max = src->backlog_max;
 	dst->backlog_end += src->backlog_end;
+	dst->drained += src->drained;
+	dst->drained_items += src->drained_items;
 	for (i = 0; i < SL_GEN_STATUS_MAX; i++)
 		dst->by_status[i] += src->by_status[i];
 	sl_hist_merge(&dst->lat, &src->lat);
@@ -191,9 +193,10 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 	        "},\"timeouts\":%" PRIu64 ",\"protocol\":%" PRIu64 ",\"failed\":%" PRIu64 "},"
 	        "\"retries\":%" PRIu64 ",\"connection_failures\":%" PRIu64
 	        ",\"reconnects\":%" PRIu64 ",\"open_loop\":{\"backlog_max\":%" PRIu64
-	        ",\"backlog_end\":%" PRIu64 "}",
+	        ",\"backlog_end\":%" PRIu64 "},\"drained\":{\"responses\":%" PRIu64
+	        ",\"items\":%" PRIu64 "}",
 	        c->timeouts, c->protocol_errors, c->failed, c->retries, c->connection_failures,
-	        c->reconnects, c->backlog_max, c->backlog_end);
+	        c->reconnects, c->backlog_max, c->backlog_end, c->drained, c->drained_items);
 	if (t) {
 		fputs(",\"target\":{\"instance\":", f);
 		json_str(f, t->instance);
@@ -206,10 +209,11 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 		    "\"busy_cycles_per_item\":%.1f,\"busy_cycles_per_request\":%.1f,"
 		    "\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
 		    ",\"busy_cycles_per_packet\":%.1f,\"cpu_cycles_per_item\":%.1f,"
-		    "\"user_cycles_per_item\":%.1f,\"cores\":[",
+		    "\"user_cycles_per_item\":%.1f,\"items_per_cpu_s\":%.1f,\"cores\":[",
 		    t->pid, t->tsc_hz, t->cpu_s, t->cpu_user_s, t->cpu_sys_s, d.t_cpu_m, t->items,
 		    t->requests, t->busy, t->idle, d.t_busy_pct, d.t_cyc_item, d.t_cyc_req,
-		    t->rx_packets, t->tx_packets, d.t_cyc_pkt, d.t_cpu_cyc_item, d.t_user_cyc_item);
+		    t->rx_packets, t->tx_packets, d.t_cyc_pkt, d.t_cpu_cyc_item, d.t_user_cyc_item,
+		    ratio((double)t->items, t->cpu_s));
 		for (i = 0; i < t->n_cores && i < SL_GEN_TARGET_CORES_MAX; i++)
 			fprintf(f,
 			        "%s{\"lcore\":%u,\"busy_cycles\":%" PRIu64

@@ -18,7 +18,7 @@
 /* How the run was set up: everything that makes two runs comparable. */
 struct sl_gen_params {
 	const char *label;    /* free text naming the run (may be NULL) */
-	const char *mode;     /* "socket" */
+	const char *mode;     /* "socket" or "dpdk" */
 	const char *endpoint; /* http://host:port */
 	enum sl_signal signal;
 	uint32_t items_per_request;
@@ -57,6 +57,8 @@ struct sl_gen_counts {
 	uint64_t reconnects;  /* connections the server closed in order (Connection: close) */
 	uint64_t backlog_max; /* open loop: most requests due and not yet sent */
 	uint64_t backlog_end; /* open loop: requests due but unsent at the end */
+	uint64_t drained;       /* --drain: responses read after the window (not in throughput) */
+	uint64_t drained_items; /* --drain: items of those answered 2xx */
 	uint64_t by_status[SL_GEN_STATUS_MAX]; /* responses other than 2xx, by code */
 	struct sl_hist lat; /* response latency, ns (open loop: from the intended send) */
 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sluice-gen: OTLP/HTTP load generator; this file is its socket mode (kernel TCP, epoll). */
+/* sluice-gen: OTLP/HTTP load generator: command line, report, and the socket mode (epoll). */
 
 /*
  * Design
@@ -39,6 +39,10 @@
  * or gzip), append the Content-Length to a prefix built at connect time,
  * one writev, reads into the thread's buffer, the parser's fixed state. No
  * allocation after start.
+ *
+ * The DPDK mode (the default; gen_dpdk.c) shares the command line, the
+ * profile, the target's counters (marks at t_measure and t_end) and the
+ * report with this file; it runs its own loop on one lcore.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +71,9 @@
 #include "hist.h"
 #include "http_resp.h"
 #include "profile.h"
+#include "gen_dpdk.h"
 #include "report.h"
+#include "gen_sched.h"
 
 #define PROG "sluice-gen"
 
@@ -118,7 +124,11 @@ struct conn {
 };
 
 struct opts {
+	bool socket_mode;
 	const char *endpoint;
+	const char *ip; /* DPDK mode: our address/prefix */
+	int target_pid; /* CPU time of any process (comparison with another receiver) */
+	struct sl_gen_dpdk_conf dc; /* DPDK mode: EAL and port options */
 	const char *csv;
 	const char *label;
 	const char *target;
@@ -169,46 +179,7 @@ static struct {
 	atomic_uint_fast64_t t_stop;        /* when it stopped early (0: ran to t_end) */
 } run;
 
-static inline uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- the open-loop schedule ---- */
-
-/*
- * Offset (ns from t_start) at which request k of a thread with rate r is
- * due: the rate climbs linearly from 0 to r over the ramp, so the first
- * r*ramp/2 requests fall in it, spaced by the inverse of the integral.
- */
-static uint64_t
-sched_ns(double r, double ramp, uint64_t k)
-{
-	double n_ramp = r * ramp / 2, t;
-
-	if ((double)k < n_ramp)
-		t = sqrt(2.0 * (double)k * ramp / r);
-	else
-		t = ramp + ((double)k - n_ramp) / r;
-	return (uint64_t)(t * 1e9);
-}
-
-/* Requests of a thread with rate r due by offset t (ns from t_start). */
-static uint64_t
-due_by(double r, double ramp, uint64_t t)
-{
-	double s = (double)t / 1e9, n;
-
-	if (s < ramp)
-		n = r * s * s / (2 * ramp);
-	else
-		n = r * ramp / 2 + r * (s - ramp);
-	return (uint64_t)n + 1; /* request 0 is due at offset 0 */
-}
+#define now_ns sl_gen_now_ns
 
 /* ---- connections ---- */
 
@@ -278,11 +249,8 @@ start_connect(struct worker *w, struct conn *c, uint64_t now)
 fail:
 	if (w->measuring)
 		w->counts.connection_failures++;
-	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 1;
-	if (c->backoff_ms > BACKOFF_MAX_MS)
-		c->backoff_ms = BACKOFF_MAX_MS;
 	c->state = C_BACKOFF;
-	c->retry_at = now + (uint64_t)c->backoff_ms * 1000000ull;
+	c->retry_at = sl_gen_backoff(&c->backoff_ms, BACKOFF_MAX_MS, now);
 }
 
 /*
@@ -309,11 +277,8 @@ conn_failed(struct worker *w, struct conn *c, uint64_t now, bool timed_out, bool
 			c->has_req = false;
 		}
 	}
-	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 1;
-	if (c->backoff_ms > BACKOFF_MAX_MS)
-		c->backoff_ms = BACKOFF_MAX_MS;
 	c->state = C_BACKOFF;
-	c->retry_at = now + (uint64_t)c->backoff_ms * 1000000ull;
+	c->retry_at = sl_gen_backoff(&c->backoff_ms, BACKOFF_MAX_MS, now);
 }
 
 /* Write what remains of the request. */
@@ -511,10 +476,7 @@ on_writable(struct worker *w, struct conn *c, uint64_t now)
 			c->state = C_BACKOFF; /* not in flight: no request retry counted */
 			if (w->measuring)
 				w->counts.connection_failures++;
-			c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 1;
-			if (c->backoff_ms > BACKOFF_MAX_MS)
-				c->backoff_ms = BACKOFF_MAX_MS;
-			c->retry_at = now + (uint64_t)c->backoff_ms * 1000000ull;
+			c->retry_at = sl_gen_backoff(&c->backoff_ms, BACKOFF_MAX_MS, now);
 			return;
 		}
 		set_events(w, c, false);
@@ -539,7 +501,7 @@ dispatch(struct worker *w, uint64_t now)
 		return;
 	t_rel = now - run.t_start;
 	while (w->n_idle > 0) {
-		uint64_t at = run.t_start + sched_ns(w->rate, run.o.ramp_s, w->next_k);
+		uint64_t at = run.t_start + sl_gen_sched_ns(w->rate, run.o.ramp_s, w->next_k);
 		struct conn *c;
 
 		if (at > now)
@@ -551,11 +513,11 @@ dispatch(struct worker *w, uint64_t now)
 		w->next_k++;
 		send_request(w, c, at, now);
 	}
-	due = due_by(w->rate, run.o.ramp_s, t_rel);
+	due = sl_gen_due_by(w->rate, run.o.ramp_s, t_rel);
 	if (w->measuring && due > w->next_k && due - w->next_k > w->counts.backlog_max)
 		w->counts.backlog_max = due - w->next_k;
 	if (w->n_idle > 0) {
-		uint64_t at = run.t_start + sched_ns(w->rate, run.o.ramp_s, w->next_k);
+		uint64_t at = run.t_start + sl_gen_sched_ns(w->rate, run.o.ramp_s, w->next_k);
 		struct itimerspec its = {.it_value = {.tv_sec = (time_t)(at / 1000000000ull),
 		                                      .tv_nsec = (long)(at % 1000000000ull)}};
 
@@ -675,7 +637,7 @@ worker_main(void *arg)
 		if (stop && stop < end)
 			end = stop;
 		/* Due strictly before the end: one due at t_end itself had no chance. */
-		due = due_by(w->rate, run.o.ramp_s, end - run.t_start - 1);
+		due = sl_gen_due_by(w->rate, run.o.ramp_s, end - run.t_start - 1);
 		w->counts.backlog_end = due > w->next_k ? due - w->next_k : 0;
 	}
 	for (i = 0; i < w->n_conns; i++)
@@ -778,17 +740,38 @@ usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: " PROG " --socket [OPTIONS]\n"
+	    "usage: " PROG " --memif SOCKET --ip A.B.C.D/P --endpoint http://IP:PORT [OPTIONS]\n"
+	    "       " PROG " --socket --endpoint http://HOST:PORT [OPTIONS]\n"
 	    "\n"
 	    "OTLP/HTTP load generator. Modes:\n"
+	    "  (default)              DPDK: its own EAL on one lcore, a memif (or any vdev) port,\n"
+	    "                         ARP and the appliance's TCP in active open\n"
 	    "  --socket               kernel TCP sockets (epoll): drives any OTLP/HTTP receiver,\n"
-	    "                         the dataplane through a tap or a real NIC. The only mode so "
-	    "far.\n"
-	    "  --dpdk                 its own TCP on a DPDK port (memif, NIC): not built yet.\n"
+	    "                         the dataplane through a tap or a real NIC\n"
+	    "\n"
+	    "DPDK mode:\n"
+	    "  --memif SOCKET         memif port on this control socket (client role)\n"
+	    "  --memif-server         take the memif server role instead\n"
+	    "  --vdev DEVARGS         any EAL vdev instead, named <driver>_<name> (also --port)\n"
+	    "  --ip A.B.C.D[/P]       our first address (default prefix 24)\n"
+	    "  --src-ips N            consecutive source addresses (default: 1 per 64512 conns)\n"
+	    "  --lcore N              the generator's lcore (default 1)\n"
+	    "  --file-prefix NAME     EAL file prefix (default sluice-gen-<pid>)\n"
+	    "  --memory-mb N          EAL memory (default: from connections and mbufs)\n"
+	    "  --mbufs N              packet pool (default 16384 + 4 per connection)\n"
+	    "  --huge auto|on|off     hugepages (default auto: when enough are free)\n"
+	    "  --huge-dir DIR         hugetlbfs mount\n"
+	    "  --drain S              after the window, wait up to S s for requests in flight\n"
+	    "                         (counted apart, under drained)\n"
+	    "  --rx-flood             instead of requests: 60-byte UDP frames to port 9, as fast\n"
+	    "                         as the port takes them (sent = frames; rx-only benchmark)\n"
+	    "  --tcp-discard          instead of requests: a byte stream on every connection to\n"
+	    "                         the endpoint's port (a discard server; TCP goodput)\n"
 	    "\n"
 	    "Target:\n"
 	    "  --endpoint URL         http://host:port (default http://127.0.0.1:4318)\n"
 	    "  --target-instance NAME read the dataplane NAME's counters and CPU over the window\n"
+	    "  --target-pid PID       CPU time of any receiver process over the window (/proc)\n"
 	    "\n"
 	    "Payload:\n"
 	    "  --signal S             traces, metrics or logs (default traces)\n"
@@ -809,7 +792,7 @@ usage(FILE *f)
 	    "  --connections C        keep-alive connections, one request in flight each (default "
 	    "4)\n"
 	    "  --rate R               open loop: R requests/s in all (default 0: closed loop)\n"
-	    "  --threads N            sending threads (default 1)\n"
+	    "  --threads N            sending threads, socket mode (default 1)\n"
 	    "  --duration S           measured seconds (default 10)\n"
 	    "  --ramp S               warm-up seconds before, not measured (default 0)\n"
 	    "  --timeout-ms N         request and connect timeout (default 10000)\n"
@@ -948,6 +931,21 @@ enum {
 	O_LABEL,
 	O_TARGET,
 	O_QUIET,
+	O_VDEV,
+	O_MEMIF,
+	O_MEMIF_SERVER,
+	O_FILE_PREFIX,
+	O_LCORE,
+	O_MEMORY,
+	O_MBUFS,
+	O_HUGE,
+	O_HUGE_DIR,
+	O_IP,
+	O_SRC_IPS,
+	O_DRAIN,
+	O_TARGET_PID,
+	O_RX_FLOOD,
+	O_TCP_DISCARD,
 	O_HELP,
 	O_VERSION,
 };
@@ -983,6 +981,22 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"label", required_argument, NULL, O_LABEL},
 	    {"target-instance", required_argument, NULL, O_TARGET},
 	    {"quiet", no_argument, NULL, O_QUIET},
+	    {"vdev", required_argument, NULL, O_VDEV},
+	    {"port", required_argument, NULL, O_VDEV},
+	    {"memif", required_argument, NULL, O_MEMIF},
+	    {"memif-server", no_argument, NULL, O_MEMIF_SERVER},
+	    {"file-prefix", required_argument, NULL, O_FILE_PREFIX},
+	    {"lcore", required_argument, NULL, O_LCORE},
+	    {"memory-mb", required_argument, NULL, O_MEMORY},
+	    {"mbufs", required_argument, NULL, O_MBUFS},
+	    {"huge", required_argument, NULL, O_HUGE},
+	    {"huge-dir", required_argument, NULL, O_HUGE_DIR},
+	    {"ip", required_argument, NULL, O_IP},
+	    {"src-ips", required_argument, NULL, O_SRC_IPS},
+	    {"drain", required_argument, NULL, O_DRAIN},
+	    {"target-pid", required_argument, NULL, O_TARGET_PID},
+	    {"rx-flood", no_argument, NULL, O_RX_FLOOD},
+	    {"tcp-discard", no_argument, NULL, O_TCP_DISCARD},
 	    {"help", no_argument, NULL, O_HELP},
 	    {"version", no_argument, NULL, O_VERSION},
 	    {NULL, 0, NULL, 0},
@@ -997,6 +1011,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->duration_s = 10;
 	o->timeout_ms = 10000;
 	o->retries = 3;
+	o->dc.lcore = 1;
+	o->dc.drain_s = 0;
 	o->seed = now_ns();
 	o->pc.signal = SL_SIGNAL_TRACES;
 	o->pc.items = 100;
@@ -1007,10 +1023,63 @@ parse_args(int argc, char **argv, struct opts *o)
 			socket_mode = true;
 			break;
 		case O_DPDK:
-			fprintf(stderr,
-			        PROG ": --dpdk: the DPDK mode (own TCP over memif or a NIC) is "
-			             "not built yet; use --socket\n");
-			return -ENOTSUP;
+			socket_mode = false;
+			break;
+		case O_VDEV:
+			o->dc.vdev = optarg;
+			break;
+		case O_MEMIF:
+			o->dc.memif_socket = optarg;
+			break;
+		case O_MEMIF_SERVER:
+			o->dc.memif_server = true;
+			break;
+		case O_FILE_PREFIX:
+			o->dc.file_prefix = optarg;
+			break;
+		case O_LCORE:
+			rc = num_u32("--lcore", optarg, 0, 1023, &o->dc.lcore);
+			break;
+		case O_MEMORY:
+			rc = num_u32("--memory-mb", optarg, 16, 1048576, &o->dc.memory_mb);
+			break;
+		case O_MBUFS:
+			rc = num_u32("--mbufs", optarg, 1024, 1048576, &o->dc.mbufs);
+			break;
+		case O_HUGE:
+			if (strcmp(optarg, "auto") == 0)
+				o->dc.huge = SL_GEN_HUGE_AUTO;
+			else if (strcmp(optarg, "on") == 0)
+				o->dc.huge = SL_GEN_HUGE_ON;
+			else if (strcmp(optarg, "off") == 0)
+				o->dc.huge = SL_GEN_HUGE_OFF;
+			else {
+				fprintf(stderr, PROG ": --huge %s: auto, on or off\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_HUGE_DIR:
+			o->dc.huge_dir = optarg;
+			break;
+		case O_IP:
+			o->ip = optarg;
+			break;
+		case O_SRC_IPS:
+			rc = num_u32("--src-ips", optarg, 1, 256, &o->dc.n_src_ips);
+			break;
+		case O_DRAIN:
+			rc = num_dbl("--drain", optarg, 0, 60, &o->dc.drain_s);
+			break;
+		case O_RX_FLOOD:
+			o->dc.run = SL_GEN_RUN_FLOOD;
+			break;
+		case O_TCP_DISCARD:
+			o->dc.run = SL_GEN_RUN_DISCARD;
+			break;
+		case O_TARGET_PID:
+			rc = num_u32("--target-pid", optarg, 1, INT32_MAX, &v);
+			o->target_pid = (int)v;
+			break;
 		case O_ENDPOINT:
 			o->endpoint = optarg;
 			break;
@@ -1099,7 +1168,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			exit(0);
 		case O_VERSION:
-			printf(PROG " 0.1.0 (socket mode)\n");
+			printf(PROG " 0.2.0 (DPDK and socket modes)\n");
 			exit(0);
 		default:
 			usage(stderr);
@@ -1112,11 +1181,27 @@ parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
+	o->socket_mode = socket_mode;
 	if (!socket_mode) {
-		fprintf(stderr,
-		        PROG ": the default mode (DPDK: own TCP over memif or a NIC) is not "
-		             "built yet; pass --socket for the kernel-socket mode\n");
-		return -ENOTSUP;
+		if (o->dc.vdev == NULL && o->dc.memif_socket == NULL) {
+			fprintf(stderr, PROG ": DPDK mode needs a port: --memif SOCKET or --vdev "
+			                     "DEVARGS (or --socket for kernel TCP)\n");
+			return -EINVAL;
+		}
+		if (o->dc.run != SL_GEN_RUN_OTLP && o->rate > 0) {
+			fprintf(stderr, PROG ": --rx-flood and --tcp-discard send flat out: no "
+			                     "--rate\n");
+			return -EINVAL;
+		}
+		if (o->threads != 1) {
+			fprintf(stderr, PROG ": DPDK mode runs on one lcore (--lcore), not "
+			                     "--threads\n");
+			return -EINVAL;
+		}
+		if (o->connections > 1000000 / 10) {
+			fprintf(stderr, PROG ": DPDK mode: at most 100000 connections\n");
+			return -EINVAL;
+		}
 	}
 	if (o->threads > o->connections) {
 		fprintf(stderr, PROG ": --threads %u exceeds --connections %u\n", o->threads,
@@ -1242,7 +1327,11 @@ print_text(const struct sl_gen_report *r)
 	    (double)sl_hist_percentile(&c->lat, 99.9) / 1e3,
 	    (double)sl_hist_percentile(&c->lat, 100) / 1e3, sl_gen_counts_errors(c), c->timeouts,
 	    c->protocol_errors, c->failed, c->retries, c->connection_failures);
-	if (r->target)
+	if (r->target && r->target->tsc_hz == 0) /* --target-pid: CPU time only */
+		fprintf(stderr, "  target %s: %.3f CPU s (%.3f user), %.0f items per CPU-second\n",
+		        r->target->instance, r->target->cpu_s, r->target->cpu_user_s,
+		        r->target->cpu_s > 0 ? (double)r->target->items / r->target->cpu_s : 0);
+	else if (r->target)
 		fprintf(stderr,
 		        "  target %s: %.1f busy cycles/item, %.0f/request, busy %.1f%%, "
 		        "%.2f CPU s per million items\n",
@@ -1257,56 +1346,39 @@ print_text(const struct sl_gen_report *r)
 		        r->target->items ? 1e6 * r->target->cpu_s / (double)r->target->items : 0);
 }
 
-int
-main(int argc, char **argv)
+/* Target snapshots at the window's edges (both modes; DPDK mode calls it from its lcore). */
+static struct {
+	struct sl_stats_map map;
+	struct tsnap s0, s1;
+	double pid_cpu0[2], pid_cpu1[2];
+} tgt = {.map = {.fd = -1}};
+
+static void
+mark(void *arg, enum sl_gen_mark which)
 {
-	struct sl_stats_map tmap = {.fd = -1};
-	struct tsnap ts0, ts1;
-	struct sl_gen_target target;
-	struct sl_gen_counts *total = NULL;
-	struct sl_gen_report rep;
-	struct worker *ws = NULL;
-	struct sigaction sa = {.sa_handler = on_signal};
-	char err[256];
+	(void)arg;
+	if (run.o.target)
+		target_snap(&tgt.map, which == SL_GEN_MARK_MEASURE ? &tgt.s0 : &tgt.s1);
+	if (run.o.target_pid > 0) {
+		double *c = which == SL_GEN_MARK_MEASURE ? tgt.pid_cpu0 : tgt.pid_cpu1;
+
+		proc_cpu_s(run.o.target_pid, &c[0], &c[1]);
+	}
+}
+
+/* Socket mode: threads, epoll. Fills total; returns 0 or 1 (a thread could not start). */
+static int
+run_socket(struct sl_gen_counts *total, double *elapsed_s)
+{
+	struct worker *ws;
 	uint32_t i, started = 0;
 	uint64_t t_stop;
 	int rc, status = 1;
 
-	rc = parse_args(argc, argv, &run.o);
-	if (rc < 0)
-		return 2;
-	if (parse_endpoint(run.o.endpoint) < 0)
-		return 2;
-	run.prof = sl_gen_profile_new(&run.o.pc, err, sizeof(err));
-	if (run.prof == NULL) {
-		fprintf(stderr, PROG ": payload profile: %s\n", err[0] ? err : strerror(errno));
-		return 2;
-	}
-	rc = sl_gen_head_prefix(run.prof, run.host, run.head_prefix,
-	                        sizeof(run.head_prefix) - SL_GEN_HEAD_TAIL);
-	if (rc < 0) {
-		fprintf(stderr, PROG ": request head too long for host %s\n", run.host);
-		goto out;
-	}
-	run.head_prefix_len = (size_t)rc;
-	if (run.o.target) {
-		rc = sl_stats_open(&tmap, run.o.target);
-		if (rc < 0) {
-			fprintf(stderr, PROG ": --target-instance %s: %s\n", run.o.target,
-			        rc == -ENOENT ? "no such dataplane (no stats region)"
-			                      : strerror(-rc));
-			goto out;
-		}
-	}
-	signal(SIGPIPE, SIG_IGN);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
 	ws = calloc(run.o.threads, sizeof(*ws));
-	total = malloc(sizeof(*total));
-	if (ws == NULL || total == NULL) {
+	if (ws == NULL) {
 		fprintf(stderr, PROG ": out of memory\n");
-		goto out;
+		return 1;
 	}
 	/* Start a little in the future so every thread is up before the first send. */
 	run.t_start = now_ns() + 20000000ull;
@@ -1349,28 +1421,145 @@ main(int argc, char **argv)
 		started++;
 	}
 	sleep_until(run.t_measure);
-	if (run.o.target)
-		target_snap(&tmap, &ts0);
+	mark(NULL, SL_GEN_MARK_MEASURE);
 	sleep_until(run.t_end);
-	if (run.o.target)
-		target_snap(&tmap, &ts1);
+	mark(NULL, SL_GEN_MARK_END);
 join:
 	for (i = 0; i < started; i++)
 		pthread_join(ws[i].th, NULL);
 	if (started < run.o.threads)
 		goto out;
-
 	sl_gen_counts_reset(total);
+	status = 0;
 	for (i = 0; i < run.o.threads; i++) {
-		if (ws[i].err < 0)
+		if (ws[i].err < 0) {
 			fprintf(stderr, PROG ": thread %u: %s\n", i, strerror(-ws[i].err));
+			status = 1;
+		}
 		sl_gen_counts_merge(total, &ws[i].counts);
 	}
 	t_stop = atomic_load(&run.t_stop);
+	*elapsed_s = run.o.duration_s;
+	if (t_stop && t_stop < run.t_end)
+		*elapsed_s = t_stop > run.t_measure ? (double)(t_stop - run.t_measure) / 1e9 : 0;
+out:
+	for (i = 0; i < run.o.threads; i++)
+		free_worker(&ws[i]);
+	free(ws);
+	return status;
+}
+
+/* DPDK mode: gen_dpdk.c on one lcore. Returns 0 or 1. */
+static int
+run_dpdk(struct sl_gen_counts *total, double *elapsed_s)
+{
+	struct sl_gen_dpdk_conf *dc = &run.o.dc;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&run.addr;
+	char err[512] = "";
+	unsigned int a, b, c, d, pfx = 24;
+	int rc;
+
+	if (run.addr.ss_family != AF_INET) {
+		fprintf(stderr, PROG ": DPDK mode: --endpoint must be an IPv4 address\n");
+		return 1;
+	}
+	if (run.o.ip == NULL ||
+	    (sscanf(run.o.ip, "%u.%u.%u.%u/%u", &a, &b, &c, &d, &pfx) < 4) || a > 255 ||
+	    b > 255 || c > 255 || d > 255 || pfx < 1 || pfx > 31) {
+		fprintf(stderr, PROG ": DPDK mode needs --ip A.B.C.D[/PREFIX], our address on "
+		                     "the target's subnet\n");
+		return 1;
+	}
+	dc->src_ip = htonl(a << 24 | b << 16 | c << 8 | d);
+	dc->src_prefix = (uint8_t)pfx;
+	dc->dst_ip = sin->sin_addr.s_addr;
+	dc->dst_port = sin->sin_port;
+	dc->connections = run.o.connections;
+	dc->rate = run.o.rate;
+	dc->duration_s = run.o.duration_s;
+	dc->ramp_s = run.o.ramp_s;
+	dc->timeout_ms = run.o.timeout_ms;
+	dc->retries = run.o.retries;
+	dc->variants = run.o.variants;
+	dc->seed = run.o.seed;
+	dc->prof = run.prof;
+	dc->head_prefix = run.head_prefix;
+	dc->head_prefix_len = run.head_prefix_len;
+	dc->stop = &run.stop;
+	dc->mark = mark;
+	dc->quiet = run.o.quiet;
+	rc = sl_gen_dpdk_run(dc, total, elapsed_s, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, PROG ": %s\n", err[0] ? err : strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sl_gen_target target;
+	struct sl_gen_counts *total = NULL;
+	struct sl_gen_report rep;
+	struct sigaction sa = {.sa_handler = on_signal};
+	char err[256];
+	double elapsed_s = 0;
+	int rc, status = 1;
+
+	rc = parse_args(argc, argv, &run.o);
+	if (rc < 0)
+		return 2;
+	if (parse_endpoint(run.o.endpoint) < 0)
+		return 2;
+	run.prof = sl_gen_profile_new(&run.o.pc, err, sizeof(err));
+	if (run.prof == NULL) {
+		fprintf(stderr, PROG ": payload profile: %s\n", err[0] ? err : strerror(errno));
+		return 2;
+	}
+	rc = sl_gen_head_prefix(run.prof, run.host, run.head_prefix,
+	                        sizeof(run.head_prefix) - SL_GEN_HEAD_TAIL);
+	if (rc < 0) {
+		fprintf(stderr, PROG ": request head too long for host %s\n", run.host);
+		goto out;
+	}
+	run.head_prefix_len = (size_t)rc;
+	if (run.o.target) {
+		rc = sl_stats_open(&tgt.map, run.o.target);
+		if (rc < 0) {
+			fprintf(stderr, PROG ": --target-instance %s: %s\n", run.o.target,
+			        rc == -ENOENT ? "no such dataplane (no stats region)"
+			                      : strerror(-rc));
+			goto out;
+		}
+	}
+	if (run.o.target_pid > 0 && kill(run.o.target_pid, 0) < 0 && errno == ESRCH) {
+		fprintf(stderr, PROG ": --target-pid %d: no such process\n", run.o.target_pid);
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	total = malloc(sizeof(*total));
+	if (total == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		goto out;
+	}
+	if (run.o.socket_mode)
+		status = run_socket(total, &elapsed_s);
+	else
+		status = run_dpdk(total, &elapsed_s);
+	if (status != 0)
+		goto out;
+	status = 1;
 	memset(&rep, 0, sizeof(rep));
 	rep.params = (struct sl_gen_params){
 	    .label = run.o.label,
-	    .mode = "socket",
+	    .mode = run.o.socket_mode                        ? "socket"
+	            : run.o.dc.run == SL_GEN_RUN_FLOOD   ? "dpdk-rx-flood"
+	            : run.o.dc.run == SL_GEN_RUN_DISCARD ? "dpdk-tcp-discard"
+	                                                 : "dpdk",
 	    .endpoint = run.o.endpoint,
 	    .signal = run.prof->conf.signal,
 	    .items_per_request = run.prof->conf.items,
@@ -1390,15 +1579,24 @@ join:
 	    .ramp_s = run.o.ramp_s,
 	    .body_bytes = run.prof->len,
 	};
-	rep.elapsed_s = run.o.duration_s;
-	if (t_stop && t_stop < run.t_end)
-		rep.elapsed_s = t_stop > run.t_measure ? (double)(t_stop - run.t_measure) / 1e9 : 0;
+	rep.elapsed_s = elapsed_s;
 	rep.c = total;
-	if (run.o.target && ts0.ok && ts1.ok) {
-		target_delta(&tmap, &ts0, &ts1, run.prof->conf.signal, &target);
+	if (run.o.target && tgt.s0.ok && tgt.s1.ok) {
+		target_delta(&tgt.map, &tgt.s0, &tgt.s1, run.prof->conf.signal, &target);
 		rep.target = &target;
 	} else if (run.o.target) {
 		fprintf(stderr, PROG ": warning: could not read the target's counters\n");
+	} else if (run.o.target_pid > 0) {
+		/* Any receiver: its CPU from /proc, its items as the 2xx answers say. */
+		memset(&target, 0, sizeof(target));
+		snprintf(target.instance, sizeof(target.instance), "pid:%d", run.o.target_pid);
+		target.pid = run.o.target_pid;
+		target.cpu_user_s = tgt.pid_cpu1[0] - tgt.pid_cpu0[0];
+		target.cpu_sys_s = tgt.pid_cpu1[1] - tgt.pid_cpu0[1];
+		target.cpu_s = target.cpu_user_s + target.cpu_sys_s;
+		target.items = total->items;
+		target.requests = total->ok;
+		rep.target = &target;
 	}
 	if (!run.o.quiet)
 		print_text(&rep);
@@ -1414,17 +1612,10 @@ join:
 		}
 	}
 	status = 0;
-	for (i = 0; i < run.o.threads; i++)
-		if (ws[i].err < 0)
-			status = 1;
 out:
-	if (ws)
-		for (i = 0; i < run.o.threads; i++)
-			free_worker(&ws[i]);
-	free(ws);
 	free(total);
 	if (run.o.target)
-		sl_stats_close(&tmap, false);
+		sl_stats_close(&tgt.map, false);
 	sl_gen_profile_free(run.prof);
 	return status;
 }
