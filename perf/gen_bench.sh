@@ -17,8 +17,8 @@
 #   json     the same, OTLP/JSON bodies
 #   latency  open loop at 10%, 20%, ... 100% of the closed-loop maximum (100 items/request):
 #            p50/p95/p99/p99.9 against offered load
-#   e2e      end to end with the zstd flush (received and persisted): filled in by the
-#            pipeline benchmarks (see scenario_e2e below)
+#   e2e      end to end with the zstd flush, 100 spans a request, in received and persisted
+#            modes (the dataplane is restarted per mode)
 # --compare drives any OTLP/HTTP receiver (an OpenTelemetry Collector, ...) through kernel
 # sockets with the same profile and reports items per CPU-second of PID (/proc) next to the
 # dataplane's (over tap, perf/otlp_http_bench.sh) figures.
@@ -149,21 +149,34 @@ http:
 test:
   tcp_discard_port: 9
 EOF
-printf 'store:\n  dir: %s/store\n' "$TMP" >"$TMP/store.yaml"
-# Extra YAML sections for an experiment (pipeline:, impair: ...), e.g. a smaller in-flight bound.
-[ -z "${SLUICE_BENCH_EXTRA_CONF:-}" ] || printf '%s\n' "$SLUICE_BENCH_EXTRA_CONF" >>"$TMP/store.yaml"
-cat "$TMP/sluice.yaml" "$TMP/store.yaml" >"$TMP/probe.yaml"
-if "$DP" --config "$TMP/probe.yaml" --check >/dev/null 2>&1; then
-	cp "$TMP/probe.yaml" "$TMP/sluice.yaml"
-fi
-"$DP" --config "$TMP/sluice.yaml" >"$TMP/dataplane.log" 2>&1 </dev/null &
-DP_PID=$!
-for _ in $(seq 300); do
-	"$CTL" --instance "$INST" status >/dev/null 2>&1 && break
-	kill -0 "$DP_PID" 2>/dev/null || { cat "$TMP/dataplane.log" >&2; die "dataplane exited"; }
-	sleep 0.1
-done
-echo "dataplane pid $DP_PID, instance $INST, memif $TMP/memif.sock, $NET.1" >&2
+# dp_start [YAML]: start the dataplane with the base config, the store in the temp dir, and
+# YAML (extra sections) if given; wait until it answers.
+dp_start() {
+	printf 'store:\n  dir: %s/store\n' "$TMP" >"$TMP/store.yaml"
+	# Extra YAML sections for an experiment (pipeline:, impair: ...), e.g. a smaller in-flight bound.
+	[ -z "${SLUICE_BENCH_EXTRA_CONF:-}" ] || printf '%s\n' "$SLUICE_BENCH_EXTRA_CONF" >>"$TMP/store.yaml"
+	[ -z "${1:-}" ] || printf '%s\n' "$1" >>"$TMP/store.yaml"
+	cat "$TMP/sluice.base.yaml" "$TMP/store.yaml" >"$TMP/sluice.yaml"
+	"$DP" --config "$TMP/sluice.yaml" >>"$TMP/dataplane.log" 2>&1 </dev/null &
+	DP_PID=$!
+	for _ in $(seq 300); do
+		"$CTL" --instance "$INST" status >/dev/null 2>&1 && break
+		kill -0 "$DP_PID" 2>/dev/null || { cat "$TMP/dataplane.log" >&2; die "dataplane exited"; }
+		sleep 0.1
+	done
+	echo "dataplane pid $DP_PID, instance $INST, memif $TMP/memif.sock, $NET.1" >&2
+}
+# dp_stop: SIGTERM (the pipeline drains), SIGKILL after 10 s.
+dp_stop() {
+	[ -n "$DP_PID" ] || return 0
+	kill -TERM "$DP_PID" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$DP_PID" 2>/dev/null
+	wait "$DP_PID" 2>/dev/null
+	DP_PID=
+}
+mv "$TMP/sluice.yaml" "$TMP/sluice.base.yaml"
+dp_start
 
 BASE=$OUT/gen-memif-$DATE
 rm -f "$BASE.csv"
@@ -223,15 +236,21 @@ scenario_latency() {
 	done
 }
 
-# ==== e2e: PIPELINE ENGINEER FILLS THIS IN ==================================================
-# End to end with the zstd flush in `received` and `persisted` modes. Restart the dataplane
-# with pipeline.durability set (and store.fsync as wanted), then e.g.
-#   gen "e2e-received-100" --items-per-request 100 --connections "$CONNS" --ramp "$RAMP"
-# The report's target.* figures then include the flush's effect on the poll core; the flush
-# worker's own CPU is in target.cpu_s (the whole process).
+# e2e: end to end with the zstd flush, 100 spans a request, in `received` and `persisted`
+# modes (store.fsync batch: one fdatasync per group commit). Every other scenario runs in
+# `received` mode too (the pipeline is always on); this one restarts the dataplane per mode
+# and puts it back as it was. The flush worker runs on CPU 1, which it shares with the
+# generator on this 2-CPU layout: read items/s as a lower bound.
 scenario_e2e() {
-	echo "gen_bench: e2e scenario not written yet (pipeline benchmarks)" >&2
-	return 0
+	local mode
+	for mode in received persisted; do
+		dp_stop
+		dp_start "pipeline:
+  durability: $mode"
+		gen "e2e-$mode-100" --items-per-request 100 --connections "$CONNS" --ramp "$RAMP"
+	done
+	dp_stop
+	dp_start
 }
 # ============================================================================================
 

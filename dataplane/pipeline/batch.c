@@ -298,7 +298,6 @@ copy_put(struct sl_pipe_core *pc, struct copier *cp, const uint8_t *src, uint32_
 		cp->cur->len += take;
 		src += take;
 		len -= take;
-		pc->core->ctr[SL_CTR_PIPE_COPIED_BYTES] += take;
 	}
 	return true;
 }
@@ -308,7 +307,7 @@ copy_undo(struct copier *cp)
 {
 	while (cp->b->n > cp->n0)
 		rte_pktmbuf_free(cp->b->s[--cp->b->n].m);
-	if (cp->n0 > 0)
+	if (cp->len0 != 0) /* a reused copy buffer (never empty); 0: s[n0 - 1] is not ours */
 		cp->b->s[cp->n0 - 1].len = cp->len0;
 	cp->b->hold = cp->hold0;
 }
@@ -357,6 +356,8 @@ append_copy(struct sl_pipe_core *pc, struct sl_batch *b, const struct sl_pipe_re
 			l -= take;
 		}
 	}
+	for (i = 0; i < req->n_entries; i++)
+		pc->core->ctr[SL_CTR_PIPE_COPIED_BYTES] += req->entries[i].len;
 	return true;
 undo:
 	copy_undo(&cp);
@@ -419,10 +420,14 @@ sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
 		copy = true;
 		need = copy_slices(raw);
 	}
+	/* One open batch per signal: routes (a later issue) key it by (route, signal). */
 	b = pc->open[sig];
 	if (b != NULL && b->n > 0 &&
-	    ((uint64_t)b->raw_len + raw > conf->seal_bytes || b->n + need > b->cap)) {
-		if (!seal(pc, sig, b->n + need > b->cap ? SL_CTR_PIPE_SEAL_SLICES
+	    ((uint64_t)b->raw_len + raw > conf->seal_bytes || b->n + need > b->cap ||
+	     b->items >= conf->seal_items)) {
+		if (!seal(pc, sig,
+		          b->n + need > b->cap           ? SL_CTR_PIPE_SEAL_SLICES
+		          : b->items >= conf->seal_items ? SL_CTR_PIPE_SEAL_ITEMS
 		                                         : SL_CTR_PIPE_SEAL_SIZE)) {
 			core->ctr[SL_CTR_PIPE_REFUSED_BATCHES]++;
 			return -EBUSY;
