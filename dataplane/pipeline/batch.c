@@ -171,10 +171,13 @@ sl_pipe_core_fini(struct sl_pipe_core *pc)
 }
 
 void
-sl_pipe_set_done(struct sl_pipe_core *pc, sl_pend_done_fn fn, void *owner)
+sl_pipe_set_done(struct sl_pipe_core *pc, enum sl_pipe_source src, sl_pend_done_fn fn,
+                 void *owner)
 {
-	pc->done_fn = fn;
-	pc->done_owner = owner;
+	if ((unsigned)src >= SL_PIPE_SRC_MAX)
+		return;
+	pc->done_fn[src] = fn;
+	pc->done_owner[src] = owner;
 }
 
 /* ------------------------------------------------------------------ */
@@ -467,6 +470,7 @@ sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
 	if (req->durability == SL_DURABILITY_PERSISTED) {
 		p = pend_get(pc);
 		p->cookie = req->cookie;
+		p->source = (unsigned)req->source < SL_PIPE_SRC_MAX ? (uint8_t)req->source : 0;
 		p->deadline_tsc = core->now + pc->timeout_tsc;
 		p->links = 1;
 		p->failed = 0;
@@ -508,8 +512,8 @@ finish(struct sl_pipe_core *pc, struct sl_pend *p, enum sl_pend_result res)
 
 	p->state = SL_PEND_ANSWERED;
 	pc->core->ctr[ctr[res]]++;
-	if (pc->done_fn != NULL)
-		pc->done_fn(pc->done_owner, p->cookie, res);
+	if (pc->done_fn[p->source] != NULL)
+		pc->done_fn[p->source](pc->done_owner[p->source], p->cookie, res);
 }
 
 static void

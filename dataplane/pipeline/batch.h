@@ -25,8 +25,12 @@ int sl_pipe_core_init(struct sl_pipe_core *pc, struct sl_core *core,
  */
 void sl_pipe_core_fini(struct sl_pipe_core *pc);
 
-/* Who finishes deferred responses: called once per pend from sl_pipe_poll/drain. */
-void sl_pipe_set_done(struct sl_pipe_core *pc, sl_pend_done_fn fn, void *owner);
+/*
+ * Who finishes the deferred responses of protocol src: fn(owner, cookie,
+ * result) is called once per pend from sl_pipe_poll/drain.
+ */
+void sl_pipe_set_done(struct sl_pipe_core *pc, enum sl_pipe_source src, sl_pend_done_fn fn,
+                      void *owner);
 
 /*
  * Queue one validated request: its Resource* entries go to the open batch

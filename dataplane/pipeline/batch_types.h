@@ -80,16 +80,25 @@ struct sl_pend {
 	uint16_t links;  /* batches still listing it */
 	uint8_t state;   /* enum sl_pend_state */
 	uint8_t failed;  /* a batch holding it failed */
+	uint8_t source;  /* enum sl_pipe_source: whose done callback answers it */
 };
 
 /* How a deferred response is finished; one set per protocol. */
 typedef void (*sl_pend_done_fn)(void *owner, uint64_t cookie, enum sl_pend_result res);
+
+/* Protocols that submit requests; each registers its own done callback. */
+enum sl_pipe_source {
+	SL_PIPE_SRC_HTTP, /* OTLP/HTTP (otlp_http.c) */
+	SL_PIPE_SRC_GRPC, /* OTLP/gRPC over HTTP/2 */
+	SL_PIPE_SRC_MAX,
+};
 
 /* What the caller tells sl_pipe_submit about one request. */
 struct sl_pipe_req {
 	enum sl_signal signal;
 	uint32_t route_id;
 	enum sl_durability durability;
+	enum sl_pipe_source source; /* whose done callback answers a deferred response */
 	uint64_t cookie; /* for the pend, when durability is persisted */
 	/* The body: either mbuf slices (zero-copy) or one flat buffer (copied). */
 	const struct sl_slice *slices;
@@ -131,8 +140,8 @@ struct sl_pipe_core {
 	uint32_t pends_free_n;
 	uint64_t next_scan_tsc; /* deferred responses are checked for timeouts this often */
 	uint64_t scan_tsc;
-	sl_pend_done_fn done_fn;
-	void *done_owner;
+	sl_pend_done_fn done_fn[SL_PIPE_SRC_MAX];
+	void *done_owner[SL_PIPE_SRC_MAX];
 	bool stopping;
 };
 

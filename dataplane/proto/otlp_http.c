@@ -534,6 +534,7 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 		    .signal = h->signal,
 		    .route_id = 0,
 		    .durability = hc->durability,
+		    .source = SL_PIPE_SRC_HTTP,
 		    .cookie = ((uint64_t)h->gen << 32) | (uint32_t)(h - hc->conns),
 		    .entries = hc->res.entries,
 		    .n_entries = hc->res.n_entries,
@@ -885,7 +886,7 @@ sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc, const struct 
 	hc->pipe = pipe;
 	hc->durability = durability;
 	if (pipe != NULL)
-		sl_pipe_set_done(pipe, pend_done, hc);
+		sl_pipe_set_done(pipe, SL_PIPE_SRC_HTTP, pend_done, hc);
 	sl_http1_config_default(&hc->h1);
 	hc->h1.header_bytes_max = conf->max_header_bytes;
 	hc->h1.header_count_max = conf->max_headers;

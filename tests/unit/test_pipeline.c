@@ -423,7 +423,7 @@ rig_start(struct rig *r)
 	assert_int_equal(sl_pipe_core_init(&r->pc, r->core, &r->cfg.pipeline,
 	                                   r->cfg.http.max_body_bytes, r->fl, SOCKET_ID_ANY),
 	                 0);
-	sl_pipe_set_done(&r->pc, done_cb, &dlog);
+	sl_pipe_set_done(&r->pc, SL_PIPE_SRC_HTTP, done_cb, &dlog);
 	assert_int_equal(sl_flush_start(r->fl), 0);
 	r->started = true;
 	/* After init: receive times map core->now from the TSC read at init. */
