@@ -38,6 +38,11 @@
  * touched by the worker. The core frees a pend once it is answered and no
  * batch lists it any more.
  *
+ * Measured (docs/benchmarks.md, `sudo perf/gen_bench.sh otlp latency e2e`, memif, one
+ * poll core): 462-514 busy cycles per span at 100 spans per request in open loop, and 712
+ * closed loop, from the NIC queue to the sealed batch (this module included); a copied
+ * (gzip) body costs ~130 cycles per span more.
+ *
  * Rejected
  *  - A contiguous durable watermark per core: one slow, rarely sealed
  *    signal's batch would hold back every other signal's acks.
