@@ -15,6 +15,14 @@
  *                           for each batch: free the slices' mbuf references,
  *                           status -> completion ring of the owning core
  *
+ * Routes and fan-out: a batch belongs to one route (route id 0 is the
+ * default route, whose sink is store.dir), and a route has up to
+ * SL_ROUTE_SINKS_MAX sink directories; each worker writes <sink>/worker-<i>/
+ * for each of them, opening a route's stores the first time one of its
+ * batches arrives (only route 0's at start). The frame is compressed once
+ * and appended to every sink; the batch is durable when every one of them
+ * is synced.
+ *
  * zstd reads the slices in place (one frame per batch, streaming over the
  * iovecs), so the only copy of the OTLP bytes is the compressed output.
  * The frame buffer is sized once for the largest batch a core can seal
@@ -64,6 +72,13 @@
 #define IDLE_SLEEP_MAX_NS 500000u
 #define RETAIN_EVERY_S    10
 
+/* What one batch of a burst went to: the writers and the position past its record in each. */
+struct batch_sinks {
+	uint8_t n;
+	uint8_t wi[SL_ROUTE_SINKS_MAX]; /* indices into the burst's touched writers */
+	uint64_t end[SL_ROUTE_SINKS_MAX];
+};
+
 struct worker {
 	struct sl_flush *fl;
 	uint32_t idx;
@@ -71,7 +86,16 @@ struct worker {
 	pthread_t thr;
 	bool started;
 	struct rte_ring *ring;
-	struct sl_seg_writer *w;
+	/* [route][sink]: opened on first use; w[0][0] is <store.dir>/worker-<idx>, opened at start */
+	struct sl_seg_writer *w[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX];
+	uint8_t w_failed[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX]; /* open failed: logged once */
+	/* writers appended to in the current burst, and their group commit's outcome */
+	struct sl_seg_writer *touched[FLUSH_BURST * SL_ROUTE_SINKS_MAX];
+	int touched_rc[FLUSH_BURST * SL_ROUTE_SINKS_MAX];
+	uint64_t touched_durable[FLUSH_BURST * SL_ROUTE_SINKS_MAX];
+	uint32_t n_touched;
+	struct batch_sinks bs[FLUSH_BURST];
+	struct sl_seg_writer_opts wopts;
 	struct sl_seg_codec *codec;
 	uint8_t *out;
 	size_t out_cap;
@@ -80,12 +104,16 @@ struct worker {
 	struct sl_stats_core *stats;
 	uint64_t ctr[SL_CTR_MAX];
 	uint64_t drop[SL_DROP_MAX];
-	char dir[SL_PATH_LEN + 32];
+	char dir[SL_PATH_LEN + 32]; /* of route 0's first sink */
 };
 
 struct sl_flush {
 	const struct sl_config *cfg;
 	uint32_t n;
+	bool started;
+	/* sink directories per route; set before start */
+	char sinks[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX][SL_PATH_LEN];
+	uint8_t n_sinks[SL_PIPE_ROUTES_MAX];
 	struct worker w[SL_MAX_FLUSH];
 	struct rte_ring *done[SL_MAX_POLL];
 	volatile int quit;
@@ -111,16 +139,79 @@ mkdir_p(const char *path)
 	return 0;
 }
 
+/* w[r][k] is set and no earlier (route, sink) slot holds the same writer. */
+static bool
+first_use(const struct worker *wk, uint32_t r, uint32_t k)
+{
+	uint32_t i, n = r * SL_ROUTE_SINKS_MAX + k;
+
+	if (wk->w[r][k] == NULL)
+		return false;
+	for (i = 0; i < n; i++)
+		if (wk->w[i / SL_ROUTE_SINKS_MAX][i % SL_ROUTE_SINKS_MAX] == wk->w[r][k])
+			return false;
+	return true;
+}
+
 static void
 stats_from_store(struct worker *wk)
 {
-	const struct sl_seg_stats *st = sl_seg_writer_stats(wk->w);
+	uint64_t torn = 0, torn_bytes = 0, rot = 0, ret = 0, syncs = 0;
+	uint32_t r, k;
 
-	wk->ctr[SL_CTR_FLUSH_TORN_TAILS] = st->torn_tails;
-	wk->ctr[SL_CTR_FLUSH_TORN_BYTES] = st->torn_bytes;
-	wk->ctr[SL_CTR_FLUSH_ROTATIONS] = st->rotations;
-	wk->ctr[SL_CTR_FLUSH_RETAIN_FILES] = st->retention_files;
-	wk->ctr[SL_CTR_FLUSH_SYNCS] = st->syncs;
+	for (r = 0; r < SL_PIPE_ROUTES_MAX; r++)
+		for (k = 0; k < SL_ROUTE_SINKS_MAX; k++) {
+			const struct sl_seg_stats *st;
+
+			if (!first_use(wk, r, k))
+				continue;
+			st = sl_seg_writer_stats(wk->w[r][k]);
+			torn += st->torn_tails;
+			torn_bytes += st->torn_bytes;
+			rot += st->rotations;
+			ret += st->retention_files;
+			syncs += st->syncs;
+		}
+	wk->ctr[SL_CTR_FLUSH_TORN_TAILS] = torn;
+	wk->ctr[SL_CTR_FLUSH_TORN_BYTES] = torn_bytes;
+	wk->ctr[SL_CTR_FLUSH_ROTATIONS] = rot;
+	wk->ctr[SL_CTR_FLUSH_RETAIN_FILES] = ret;
+	wk->ctr[SL_CTR_FLUSH_SYNCS] = syncs;
+}
+
+/*
+ * The store of (route, sink k) for this worker, opened the first time
+ * (<sink dir>/worker-<idx>/, torn tail cut). NULL if it cannot be opened
+ * (logged once per store).
+ */
+static struct sl_seg_writer *
+writer_of(struct worker *wk, uint32_t route, uint32_t k)
+{
+	char dir[SL_PATH_LEN + 32];
+	int rc;
+
+	const char *sink = wk->fl->sinks[route][k];
+	uint32_t r2, k2;
+
+	if (wk->w[route][k] != NULL || wk->w_failed[route][k])
+		return wk->w[route][k];
+	/* Routes sharing a directory share its writer: one writer per store. */
+	for (r2 = 0; r2 < SL_PIPE_ROUTES_MAX; r2++)
+		for (k2 = 0; k2 < SL_ROUTE_SINKS_MAX; k2++)
+			if (wk->w[r2][k2] != NULL && strcmp(wk->fl->sinks[r2][k2], sink) == 0)
+				return wk->w[route][k] = wk->w[r2][k2];
+	snprintf(dir, sizeof(dir), "%s/worker-%u", sink, wk->idx);
+	rc = mkdir_p(dir);
+	if (rc == 0) {
+		wk->w[route][k] = sl_seg_writer_open(dir, &wk->wopts);
+		rc = wk->w[route][k] == NULL ? -errno : 0;
+	}
+	if (rc < 0) {
+		wk->w_failed[route][k] = 1;
+		SL_LOG(ERR, "flush worker %u: cannot open the segment store %s: %s", wk->idx, dir,
+		       strerror(-rc));
+	}
+	return wk->w[route][k];
 }
 
 static void
@@ -162,6 +253,8 @@ sl_flush_create(const struct sl_config *cfg, struct sl_stats_core **stats, char 
 	o.fsync = fsync_map[cfg->store.fsync];
 	o.fsync_interval_ns = (uint64_t)cfg->store.fsync_interval_ms * 1000000u;
 	biggest = RTE_MAX(cfg->pipeline.seal_bytes, cfg->http.max_body_bytes);
+	snprintf(fl->sinks[0][0], sizeof(fl->sinks[0][0]), "%s", cfg->store.dir);
+	fl->n_sinks[0] = 1;
 	snprintf(dicts, sizeof(dicts), "%s/dicts", cfg->store.dir);
 	for (i = 0; i < fl->n; i++) {
 		struct worker *wk = &fl->w[i];
@@ -177,8 +270,9 @@ sl_flush_create(const struct sl_config *cfg, struct sl_stats_core **stats, char 
 			         strerror(-rc));
 			goto fail;
 		}
-		wk->w = sl_seg_writer_open(wk->dir, &o);
-		if (wk->w == NULL) {
+		wk->wopts = o;
+		wk->w[0][0] = sl_seg_writer_open(wk->dir, &o);
+		if (wk->w[0][0] == NULL) {
 			snprintf(err, errlen, "cannot open the segment store %s: %s", wk->dir,
 			         strerror(errno));
 			goto fail;
@@ -212,7 +306,7 @@ sl_flush_create(const struct sl_config *cfg, struct sl_stats_core **stats, char 
 			goto fail;
 		}
 		stats_from_store(wk);
-		wk->ctr[SL_CTR_FLUSH_DURABLE_POS] = sl_seg_writer_pos(wk->w);
+		wk->ctr[SL_CTR_FLUSH_DURABLE_POS] = sl_seg_writer_pos(wk->w[0][0]);
 		if (wk->ctr[SL_CTR_FLUSH_TORN_TAILS] != 0)
 			SL_LOG(WARNING, "store %s: cut %" PRIu64 " torn record(s), %" PRIu64
 			       " bytes, at start", wk->dir, wk->ctr[SL_CTR_FLUSH_TORN_TAILS],
@@ -235,6 +329,22 @@ sl_flush_attach(struct sl_flush *fl, uint32_t core_idx, struct rte_ring *done)
 }
 
 int
+sl_flush_route_sinks(struct sl_flush *fl, uint32_t route_id, const char *const *dirs, unsigned n)
+{
+	unsigned k;
+
+	if (fl == NULL || route_id >= SL_PIPE_ROUTES_MAX || n == 0 || n > SL_ROUTE_SINKS_MAX)
+		return -EINVAL;
+	if (fl->started || (route_id == 0 && strcmp(dirs[0], fl->sinks[0][0]) != 0))
+		return -EBUSY; /* route 0's first store is open already; tables change later */
+	for (k = 0; k < n; k++)
+		if (snprintf(fl->sinks[route_id][k], SL_PATH_LEN, "%s", dirs[k]) >= SL_PATH_LEN)
+			return -ENAMETOOLONG;
+	fl->n_sinks[route_id] = (uint8_t)n;
+	return 0;
+}
+
+int
 sl_flush_enqueue(struct sl_flush *fl, uint32_t *rr, struct sl_batch *b)
 {
 	uint32_t i, k;
@@ -249,20 +359,41 @@ sl_flush_enqueue(struct sl_flush *fl, uint32_t *rr, struct sl_batch *b)
 	return -ENOBUFS;
 }
 
-/* Compress and append one batch; sets b->status and b->store_end. */
+/* Index of w among the burst's touched writers, adding it. */
+static uint8_t
+touch(struct worker *wk, struct sl_seg_writer *w)
+{
+	uint32_t i;
+
+	for (i = 0; i < wk->n_touched; i++)
+		if (wk->touched[i] == w)
+			return (uint8_t)i;
+	wk->touched[wk->n_touched] = w;
+	return (uint8_t)wk->n_touched++;
+}
+
+/*
+ * Compress batch b once and append the record to every sink of its route;
+ * sets b->status (0, or the first error) and *bs (where it went).
+ */
 static void
-write_batch(struct worker *wk, struct sl_batch *b)
+write_batch(struct worker *wk, struct sl_batch *b, struct batch_sinks *bs)
 {
 	struct sl_seg_rec_info info = {0};
 	struct iovec payload;
-	uint32_t comp_len = 0, raw_len = 0, dict_id = 0, i;
+	uint32_t comp_len = 0, raw_len = 0, dict_id = 0, i, k, route = b->route_id, n_sinks;
 	uint64_t t0, t1, end = 0;
 	int rc;
 
-	if (b->n > wk->iov_cap) {
+	bs->n = 0;
+	if (b->n > wk->iov_cap || route >= SL_PIPE_ROUTES_MAX) {
 		b->status = -E2BIG;
 		return;
 	}
+	/* A route that names no sink of its own writes to the default route's. */
+	if (wk->fl->n_sinks[route] == 0)
+		route = 0;
+	n_sinks = wk->fl->n_sinks[route];
 	for (i = 0; i < b->n; i++) {
 		wk->iov[i].iov_base = rte_pktmbuf_mtod_offset(b->s[i].m, void *, b->s[i].off);
 		wk->iov[i].iov_len = b->s[i].len;
@@ -285,18 +416,38 @@ write_batch(struct worker *wk, struct sl_batch *b)
 	info.last_recv_ns = b->last_ns;
 	payload.iov_base = wk->out;
 	payload.iov_len = comp_len;
-	rc = sl_seg_append(wk->w, &info, &payload, 1, &end);
-	wk->ctr[SL_CTR_FLUSH_WRITE_CYCLES] += rte_rdtsc() - t1;
-	if (rc < 0) {
-		b->status = rc;
-		return;
-	}
 	b->status = 0;
-	b->store_end = end;
-	wk->ctr[SL_CTR_FLUSH_RECORDS]++;
-	wk->ctr[SL_CTR_FLUSH_ITEMS] += b->items;
-	wk->ctr[SL_CTR_FLUSH_RAW_BYTES] += raw_len;
-	wk->ctr[SL_CTR_FLUSH_COMP_BYTES] += comp_len;
+	for (k = 0; k < n_sinks; k++) {
+		struct sl_seg_writer *w = writer_of(wk, route, k);
+
+		rc = w != NULL ? sl_seg_append(w, &info, &payload, 1, &end) : -EIO;
+		if (rc < 0) {
+			if (b->status == 0)
+				b->status = rc;
+			continue;
+		}
+		bs->wi[bs->n] = touch(wk, w);
+		bs->end[bs->n++] = end;
+		wk->ctr[SL_CTR_FLUSH_RECORDS]++;
+		wk->ctr[SL_CTR_FLUSH_COMP_BYTES] += comp_len;
+	}
+	wk->ctr[SL_CTR_FLUSH_WRITE_CYCLES] += rte_rdtsc() - t1;
+	if (b->status == 0) {
+		wk->ctr[SL_CTR_FLUSH_ITEMS] += b->items;
+		wk->ctr[SL_CTR_FLUSH_RAW_BYTES] += raw_len;
+	}
+}
+
+/* Every store of every route this worker opened, for retention by age. */
+static void
+retain_all(struct worker *wk)
+{
+	uint32_t r, k;
+
+	for (r = 0; r < SL_PIPE_ROUTES_MAX; r++)
+		for (k = 0; k < SL_ROUTE_SINKS_MAX; k++)
+			if (first_use(wk, r, k))
+				sl_seg_retain(wk->w[r][k]);
 }
 
 static void
@@ -319,7 +470,7 @@ worker_main(void *arg)
 	uint64_t publish_every = hz / 1000 * cfg->dataplane.stats_interval_ms;
 	uint64_t next_publish = 0, next_retain = rte_rdtsc() + hz * RETAIN_EVERY_S;
 	uint64_t delay_ns = (uint64_t)cfg->test.flush_delay_ms * 1000000u;
-	uint64_t idle_ns = IDLE_SLEEP_MIN_NS, durable, t0, now;
+	uint64_t idle_ns = IDLE_SLEEP_MIN_NS, t0, now;
 	struct sl_batch *b[FLUSH_BURST];
 	char tname[16];
 	unsigned n, i, k;
@@ -341,7 +492,7 @@ worker_main(void *arg)
 				break;
 			if (now >= next_retain) {
 				next_retain = now + hz * RETAIN_EVERY_S;
-				sl_seg_retain(wk->w);
+				retain_all(wk);
 			}
 			sleep_ns(idle_ns);
 			idle_ns = RTE_MIN(idle_ns * 2, (uint64_t)IDLE_SLEEP_MAX_NS);
@@ -349,30 +500,39 @@ worker_main(void *arg)
 		}
 		idle_ns = IDLE_SLEEP_MIN_NS;
 		wk->ctr[SL_CTR_FLUSH_BATCHES] += n;
+		wk->n_touched = 0;
 		for (i = 0; i < n; i++) {
 			if (delay_ns != 0) {
 				t0 = rte_rdtsc();
 				sleep_ns(delay_ns);
 				wk->ctr[SL_CTR_FLUSH_DELAY_CYCLES] += rte_rdtsc() - t0;
 			}
-			write_batch(wk, b[i]);
+			write_batch(wk, b[i], &wk->bs[i]);
 		}
 		/*
-		 * Group commit: one fdatasync for the burst. In the other modes nobody
-		 * waits for it (persisted needs batch): interval syncs inside append.
+		 * Group commit: one fdatasync per store written in this burst. In the
+		 * other modes nobody waits for it (persisted needs batch): interval
+		 * syncs inside append.
 		 */
-		rc = 0;
-		durable = UINT64_MAX;
-		if (cfg->store.fsync == SL_STORE_FSYNC_BATCH) {
+		for (k = 0; k < wk->n_touched; k++) {
+			wk->touched_rc[k] = 0;
+			wk->touched_durable[k] = UINT64_MAX;
+			if (cfg->store.fsync != SL_STORE_FSYNC_BATCH)
+				continue;
 			t0 = rte_rdtsc();
-			rc = sl_seg_sync(wk->w, &durable);
+			wk->touched_rc[k] = sl_seg_sync(wk->touched[k], &wk->touched_durable[k]);
 			wk->ctr[SL_CTR_FLUSH_SYNC_CYCLES] += rte_rdtsc() - t0;
-			if (rc == 0)
-				wk->ctr[SL_CTR_FLUSH_DURABLE_POS] = durable;
+			if (wk->touched_rc[k] == 0 && wk->touched[k] == wk->w[0][0])
+				wk->ctr[SL_CTR_FLUSH_DURABLE_POS] = wk->touched_durable[k];
 		}
 		for (i = 0; i < n; i++) {
-			if (b[i]->status == 0 && (rc < 0 || b[i]->store_end > durable))
-				b[i]->status = rc < 0 ? rc : -EIO;
+			const struct batch_sinks *bs = &wk->bs[i];
+
+			for (k = 0; k < bs->n && b[i]->status == 0; k++) {
+				rc = wk->touched_rc[bs->wi[k]];
+				if (rc < 0 || bs->end[k] > wk->touched_durable[bs->wi[k]])
+					b[i]->status = rc < 0 ? rc : -EIO;
+			}
 			if (b[i]->status != 0)
 				wk->ctr[SL_CTR_FLUSH_ERRORS]++;
 			for (k = 0; k < b[i]->n; k++)
@@ -394,6 +554,7 @@ sl_flush_start(struct sl_flush *fl)
 	uint32_t i;
 	int rc;
 
+	fl->started = true;
 	for (i = 0; i < fl->n; i++) {
 		struct worker *wk = &fl->w[i];
 		cpu_set_t set;
@@ -431,7 +592,7 @@ sl_flush_stop(struct sl_flush *fl)
 void
 sl_flush_free(struct sl_flush *fl)
 {
-	uint32_t i;
+	uint32_t i, r, k;
 
 	if (fl == NULL)
 		return;
@@ -440,13 +601,19 @@ sl_flush_free(struct sl_flush *fl)
 
 		if (wk->started)
 			continue; /* never stopped: leave it its memory */
-		if (wk->w != NULL) {
-			int rc = sl_seg_writer_close(wk->w);
+		for (r = 0; r < SL_PIPE_ROUTES_MAX; r++)
+			for (k = 0; k < SL_ROUTE_SINKS_MAX; k++) {
+				struct sl_seg_writer *w = wk->w[r][k];
+				int rc;
 
-			if (rc < 0)
-				SL_LOG(ERR, "store %s: final sync failed: %s", wk->dir,
-				       strerror(-rc));
-		}
+				/* Shared writers are closed once. */
+				if (!first_use(wk, r, k))
+					continue;
+				rc = sl_seg_writer_close(w);
+				if (rc < 0)
+					SL_LOG(ERR, "route %u sink %s: final sync failed: %s", r,
+					       fl->sinks[r][k], strerror(-rc));
+			}
 		sl_seg_codec_free(wk->codec);
 		rte_ring_free(wk->ring);
 		free(wk->out);

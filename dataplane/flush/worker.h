@@ -8,6 +8,9 @@
 
 #include "config_types.h"
 
+/* Sink directories one route may fan out to. */
+#define SL_ROUTE_SINKS_MAX 4
+
 struct rte_ring;
 struct sl_batch;
 struct sl_flush;
@@ -27,6 +30,17 @@ int sl_flush_attach(struct sl_flush *fl, uint32_t core_idx, struct rte_ring *don
 
 /* Start the threads, pinned to pipeline.flush_lcores. 0 or -errno. */
 int sl_flush_start(struct sl_flush *fl);
+
+/*
+ * The sink directories of route route_id (< SL_PIPE_ROUTES_MAX; n in
+ * 1..SL_ROUTE_SINKS_MAX): each worker writes <dir>/worker-<i>/ for each,
+ * opened when the route's first batch comes. Route 0 is the default route,
+ * whose first sink is store.dir. Before sl_flush_start only: -EBUSY after
+ * (changing routes while running comes with the control plane's tables).
+ * 0, -EINVAL, -EBUSY or -ENAMETOOLONG.
+ */
+int sl_flush_route_sinks(struct sl_flush *fl, uint32_t route_id, const char *const *dirs,
+                         unsigned n);
 
 /*
  * From a poll core: give a sealed batch to a worker, round robin from *rr

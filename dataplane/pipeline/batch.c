@@ -12,7 +12,7 @@
  * mbufs of a per-core pool, so a batch is always a list of mbuf slices.
  * Concatenated, a batch's slices are a valid Export*ServiceRequest (rule 5).
  *
- *   request --submit--> open[signal] --seal--> flush ring (MP/SC) --> worker
+ *   request --submit--> open[route][signal] --seal--> flush ring (MP/SC) --> worker
  *      |                                                                |
  *      +-- pend (persisted) linked from the batch                       |
  *                                                                       v
@@ -144,7 +144,7 @@ sl_pipe_core_init(struct sl_pipe_core *pc, struct sl_core *core,
 	}
 	pc->free_n = pc->n_batches;
 	for (i = pc->n_pends; i-- > 0;) {
-		pc->pends[i].next_in_batch = pc->free_pends;
+		pc->pends[i].next[0] = (uintptr_t)pc->free_pends;
 		pc->free_pends = &pc->pends[i];
 	}
 	pc->pends_free_n = pc->n_pends;
@@ -198,7 +198,7 @@ batch_get(struct sl_pipe_core *pc, enum sl_signal sig, uint32_t route_id)
 	pc->free_batches = b->next;
 	pc->free_n--;
 	b->next = NULL;
-	b->waiters = NULL;
+	b->waiters = 0;
 	b->seq = pc->next_seq++;
 	b->first_tsc = 0;
 	b->first_ns = b->last_ns = 0;
@@ -222,22 +222,47 @@ batch_put(struct sl_pipe_core *pc, struct sl_batch *b)
 	pc->free_n++;
 }
 
-/* Hand the open batch of sig to a flush worker. False when every ring is full. */
-static bool
-seal(struct sl_pipe_core *pc, enum sl_signal sig, enum sl_ctr why)
+/* Make b the open batch of (route, signal). */
+static void
+open_add(struct sl_pipe_core *pc, struct sl_batch *b)
 {
-	struct sl_batch *b = pc->open[sig];
+	pc->open[b->route_id][b->signal] = b;
+	b->open_idx = (uint16_t)pc->n_open;
+	pc->open_list[pc->n_open++] = b;
+}
 
-	if (b == NULL || b->n == 0)
+/* (route, signal) has no open batch any more. */
+static void
+open_del(struct sl_pipe_core *pc, struct sl_batch *b)
+{
+	struct sl_batch *last = pc->open_list[--pc->n_open];
+
+	pc->open[b->route_id][b->signal] = NULL;
+	pc->open_list[b->open_idx] = last;
+	last->open_idx = b->open_idx;
+}
+
+/* Hand open batch b to a flush worker. False when every ring is full (b stays open). */
+static bool
+seal(struct sl_pipe_core *pc, struct sl_batch *b, enum sl_ctr why)
+{
+	if (b->n == 0)
 		return true;
 	if (sl_flush_enqueue(pc->flush, &pc->flush_rr, b) < 0) {
 		pc->core->ctr[SL_CTR_PIPE_RING_FULL]++;
 		return false;
 	}
-	pc->open[sig] = NULL;
+	open_del(pc, b);
 	pc->core->ctr[SL_CTR_PIPE_SEALED]++;
 	pc->core->ctr[why]++;
 	return true;
+}
+
+/* An entry of req goes to route r. */
+static inline bool
+in_route(const struct sl_pipe_req *req, uint32_t i, uint32_t r)
+{
+	return req->entry_route == NULL ? r == req->route_id : req->entry_route[i] == r;
 }
 
 /* Append bytes [off, off + len) of the body slices to b, from cursor (*si, *sbase). */
@@ -320,9 +345,10 @@ copy_undo(struct copier *cp)
 	cp->b->hold = cp->hold0;
 }
 
-/* Copy the entries' bytes of req (flat or slices) into b. False when buffers ran out. */
+/* Copy route r's entries of req (flat or slices) into b. False when buffers ran out. */
 static bool
-append_copy(struct sl_pipe_core *pc, struct sl_batch *b, const struct sl_pipe_req *req)
+append_copy(struct sl_pipe_core *pc, struct sl_batch *b, const struct sl_pipe_req *req,
+            uint32_t r)
 {
 	struct copier cp = {.b = b, .n0 = b->n, .hold0 = b->hold, .cur = NULL};
 	uint64_t sbase = 0;
@@ -340,6 +366,8 @@ append_copy(struct sl_pipe_core *pc, struct sl_batch *b, const struct sl_pipe_re
 	for (i = 0; i < req->n_entries; i++) {
 		uint64_t o = req->entries[i].off, l = req->entries[i].len;
 
+		if (!in_route(req, i, r))
+			continue;
 		if (req->flat != NULL) {
 			if (!copy_put(pc, &cp, req->flat + o, (uint32_t)l))
 				goto undo;
@@ -365,7 +393,8 @@ append_copy(struct sl_pipe_core *pc, struct sl_batch *b, const struct sl_pipe_re
 		}
 	}
 	for (i = 0; i < req->n_entries; i++)
-		pc->core->ctr[SL_CTR_PIPE_COPIED_BYTES] += req->entries[i].len;
+		if (in_route(req, i, r))
+			pc->core->ctr[SL_CTR_PIPE_COPIED_BYTES] += req->entries[i].len;
 	return true;
 undo:
 	copy_undo(&cp);
@@ -379,9 +408,10 @@ pend_get(struct sl_pipe_core *pc)
 
 	if (p == NULL)
 		return NULL;
-	pc->free_pends = p->next_in_batch;
+	pc->free_pends = (struct sl_pend *)p->next[0];
 	pc->pends_free_n--;
-	p->next_in_batch = NULL;
+	memset(p->next, 0, sizeof(p->next));
+	p->links = 0;
 	return p;
 }
 
@@ -389,51 +419,34 @@ static void
 pend_put(struct sl_pipe_core *pc, struct sl_pend *p)
 {
 	p->state = SL_PEND_FREE;
-	p->next_in_batch = pc->free_pends;
+	p->next[0] = (uintptr_t)pc->free_pends;
 	pc->free_pends = p;
 	pc->pends_free_n++;
 }
 
-int
-sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
+/*
+ * Append route r's entries of req (raw bytes, items) to the open batch of
+ * (r, signal), sealing or opening batches as needed; link p (may be NULL)
+ * from it. Returns 0, or -EBUSY / -ENOBUFS with nothing of this route
+ * appended.
+ */
+static int
+submit_route(struct sl_pipe_core *pc, const struct sl_pipe_req *req, uint32_t r, uint32_t raw,
+             uint32_t items, uint32_t n_e, bool copy, struct sl_pend *p)
 {
 	const struct sl_pipeline_conf *conf = pc->conf;
 	enum sl_signal sig = req->signal;
 	struct sl_core *core = pc->core;
-	struct sl_batch *b;
-	struct sl_pend *p = NULL;
-	uint32_t raw = 0, items = 0, need, i, si = 0;
+	struct sl_batch *b = pc->open[r][sig];
+	uint32_t need, i, si = 0;
 	uint64_t sbase = 0, hold0;
-	bool copy = req->flat != NULL;
 	enum sl_ctr why = SL_CTR_PIPE_SEAL_SIZE;
 
-	for (i = 0; i < req->n_entries; i++) {
-		raw += req->entries[i].len;
-		items += req->entries[i].items;
-	}
-	/* An empty request has nothing to store or wait for. */
-	if (raw == 0)
-		return 0;
-	if (pc->stopping || pc->inflight >= pc->hard_limit) {
-		core->ctr[SL_CTR_PIPE_REFUSED_INFLIGHT]++;
-		return -EBUSY;
-	}
-	if (req->durability == SL_DURABILITY_PERSISTED && pc->free_pends == NULL) {
-		core->ctr[SL_CTR_PIPE_REFUSED_PENDING]++;
-		return -EBUSY;
-	}
-	/* Fragmented bodies (many tiny segments) are copied rather than overflow a batch. */
-	need = copy ? copy_slices(raw) : req->n_slices + req->n_entries;
-	if (!copy && need > conf->batch_slices / 2) {
-		copy = true;
-		need = copy_slices(raw);
-	}
-	/* One open batch per signal: routes (a later issue) key it by (route, signal). */
-	b = pc->open[sig];
+	need = copy ? copy_slices(raw) : req->n_slices + n_e;
 	if (b != NULL && b->n > 0 &&
 	    ((uint64_t)b->raw_len + raw > conf->seal_bytes || b->n + need > b->cap ||
 	     b->items >= conf->seal_items)) {
-		if (!seal(pc, sig,
+		if (!seal(pc, b,
 		          b->n + need > b->cap           ? SL_CTR_PIPE_SEAL_SLICES
 		          : b->items >= conf->seal_items ? SL_CTR_PIPE_SEAL_ITEMS
 		                                         : SL_CTR_PIPE_SEAL_SIZE)) {
@@ -443,23 +456,24 @@ sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
 		b = NULL;
 	}
 	if (b == NULL) {
-		b = batch_get(pc, sig, req->route_id);
+		b = batch_get(pc, sig, r);
 		if (b == NULL) {
 			core->ctr[SL_CTR_PIPE_REFUSED_BATCHES]++;
 			return -EBUSY;
 		}
-		pc->open[sig] = b;
+		open_add(pc, b);
 	}
 	hold0 = b->hold;
 	if (copy) {
-		if (!append_copy(pc, b, req)) {
+		if (!append_copy(pc, b, req, r)) {
 			core->ctr[SL_CTR_PIPE_REFUSED_COPYBUF]++;
 			return -ENOBUFS;
 		}
 	} else {
 		for (i = 0; i < req->n_entries; i++)
-			append_range(b, req->slices, req->n_slices, &si, &sbase,
-			             req->entries[i].off, req->entries[i].len);
+			if (in_route(req, i, r))
+				append_range(b, req->slices, req->n_slices, &si, &sbase,
+				             req->entries[i].off, req->entries[i].len);
 	}
 	pc->inflight += b->hold - hold0;
 	if (b->first_tsc == 0) {
@@ -469,19 +483,11 @@ sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
 	b->last_ns = now_ns(pc, core->now);
 	b->raw_len += raw;
 	b->items += items;
-	core->ctr[SL_CTR_PIPE_REQUESTS]++;
-	core->ctr[SL_CTR_PIPE_ITEMS] += items;
-	core->ctr[SL_CTR_PIPE_BYTES] += raw;
-	if (req->durability == SL_DURABILITY_PERSISTED) {
-		p = pend_get(pc);
-		p->cookie = req->cookie;
-		p->source = (unsigned)req->source < SL_PIPE_SRC_MAX ? (uint8_t)req->source : 0;
-		p->deadline_tsc = core->now + pc->timeout_tsc;
-		p->links = 1;
-		p->failed = 0;
-		p->state = SL_PEND_WAITING;
-		p->next_in_batch = b->waiters;
-		b->waiters = p;
+	if (p != NULL) {
+		uint32_t k = p->links++;
+
+		p->next[k] = b->waiters;
+		b->waiters = (uintptr_t)p | k;
 		b->persist = 1;
 	}
 	/*
@@ -492,10 +498,91 @@ sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
 		why = SL_CTR_PIPE_SEAL_ITEMS;
 	else if (b->raw_len < conf->seal_bytes && b->hold < pc->soft_limit / 2)
 		why = SL_CTR_MAX;
-	/* A failed seal here is retried by sl_pipe_poll: the request is in, answer it. */
+	/* A failed seal here is retried by sl_pipe_poll: the entries are in. */
 	if (why != SL_CTR_MAX)
-		seal(pc, sig, why);
+		seal(pc, b, why);
+	return 0;
+}
+
+int
+sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
+{
+	uint32_t raw[SL_PIPE_ROUTES_MAX], items[SL_PIPE_ROUTES_MAX], n_e[SL_PIPE_ROUTES_MAX];
+	uint8_t order[SL_PIPE_ROUTES_MAX];
+	uint64_t seen = 0;
+	uint32_t i, k, n_routes = 0, raw_all = 0, items_all = 0, slices_all;
+	struct sl_core *core = pc->core;
+	struct sl_pend *p = NULL;
+	bool copy = req->flat != NULL;
+	int rc = 0;
+
+	/* Group the entries by route, routes in order of first appearance. */
+	for (i = 0; i < req->n_entries; i++) {
+		uint32_t r = req->entry_route != NULL ? req->entry_route[i] : req->route_id;
+
+		if (r == SL_PIPE_ROUTE_NONE || req->entries[i].len == 0)
+			continue;
+		if (r >= SL_PIPE_ROUTES_MAX)
+			return -EINVAL;
+		if (!(seen & (UINT64_C(1) << r))) {
+			seen |= UINT64_C(1) << r;
+			order[n_routes++] = (uint8_t)r;
+			raw[r] = items[r] = n_e[r] = 0;
+		}
+		raw[r] += req->entries[i].len;
+		items[r] += req->entries[i].items;
+		n_e[r]++;
+		raw_all += req->entries[i].len;
+		items_all += req->entries[i].items;
+	}
+	/* Nothing to store (empty, or every entry dropped): nothing to wait for. */
+	if (n_routes == 0)
+		return 0;
+	if (pc->stopping || pc->inflight >= pc->hard_limit) {
+		core->ctr[SL_CTR_PIPE_REFUSED_INFLIGHT]++;
+		return -EBUSY;
+	}
+	if (req->durability == SL_DURABILITY_PERSISTED &&
+	    (pc->free_pends == NULL || n_routes > SL_PEND_LINKS)) {
+		core->ctr[SL_CTR_PIPE_REFUSED_PENDING]++;
+		return -EBUSY;
+	}
+	/* Fragmented bodies (many tiny segments) are copied rather than overflow a batch. */
+	slices_all = req->n_slices + req->n_entries;
+	if (!copy && slices_all > pc->conf->batch_slices / 2)
+		copy = true;
+	if (req->durability == SL_DURABILITY_PERSISTED) {
+		p = pend_get(pc);
+		p->cookie = req->cookie;
+		p->source = (unsigned)req->source < SL_PIPE_SRC_MAX ? (uint8_t)req->source : 0;
+		p->deadline_tsc = core->now + pc->timeout_tsc;
+		p->failed = 0;
+		p->state = SL_PEND_WAITING;
+	}
+	for (k = 0; k < n_routes; k++) {
+		uint32_t r = order[k];
+
+		rc = submit_route(pc, req, r, raw[r], items[r], n_e[r], copy, p);
+		if (rc < 0)
+			break;
+	}
 	gauges(pc);
+	if (rc < 0) {
+		/*
+		 * Routes before k keep their entries (a retry stores them twice: OTLP is
+		 * at least once); the request is not acknowledged. Its pend stays linked
+		 * from those batches, answered already, freed when the last comes back.
+		 */
+		if (p != NULL) {
+			p->state = SL_PEND_ANSWERED;
+			if (p->links == 0)
+				pend_put(pc, p);
+		}
+		return rc;
+	}
+	core->ctr[SL_CTR_PIPE_REQUESTS]++;
+	core->ctr[SL_CTR_PIPE_ITEMS] += items_all;
+	core->ctr[SL_CTR_PIPE_BYTES] += raw_all;
 	if (p != NULL)
 		return 1;
 	core->ctr[SL_CTR_PIPE_ACK_RECEIVED]++;
@@ -524,12 +611,14 @@ finish(struct sl_pipe_core *pc, struct sl_pend *p, enum sl_pend_result res)
 static void
 complete(struct sl_pipe_core *pc, struct sl_batch *b)
 {
-	struct sl_pend *p = b->waiters, *next;
+	uintptr_t w = b->waiters;
 
 	pc->inflight -= b->hold;
 	pc->core->ctr[b->status == 0 ? SL_CTR_PIPE_DONE : SL_CTR_PIPE_FAILED]++;
-	for (; p != NULL; p = next) {
-		next = p->next_in_batch;
+	while (w != 0) {
+		struct sl_pend *p = (struct sl_pend *)(w & ~(uintptr_t)(SL_PEND_LINKS - 1));
+
+		w = p->next[w & (SL_PEND_LINKS - 1)];
 		if (b->status != 0)
 			p->failed = 1;
 		if (--p->links != 0)
@@ -572,23 +661,25 @@ scan_timeouts(struct sl_pipe_core *pc, uint64_t now)
 unsigned
 sl_pipe_poll(struct sl_pipe_core *pc, bool idle)
 {
+	struct sl_batch *ob[SL_PIPE_OPEN_MAX];
 	uint64_t now = pc->core->now;
-	unsigned work, s;
+	uint32_t i, n = pc->n_open;
+	unsigned work;
 
 	work = take_completions(pc);
-	for (s = 0; s < SL_PIPE_OPEN_MAX; s++) {
-		struct sl_batch *b = pc->open[s];
+	/* Oldest first, over a copy: a seal moves the last open batch into its place. */
+	memcpy(ob, pc->open_list, sizeof(ob[0]) * n);
+	for (i = 0; i < n; i++) {
+		struct sl_batch *b = ob[i];
 
-		if (b == NULL || b->n == 0)
+		if (b->n == 0)
 			continue;
-		if (now - b->first_tsc >= pc->age_tsc) {
-			work += seal(pc, (enum sl_signal)s, SL_CTR_PIPE_SEAL_AGE);
-		} else if (b->raw_len >= pc->conf->seal_bytes || b->items >= pc->conf->seal_items) {
-			/* Full, but a ring refused it earlier. */
-			work += seal(pc, (enum sl_signal)s, SL_CTR_PIPE_SEAL_SIZE);
-		} else if (idle && b->persist) {
-			work += seal(pc, (enum sl_signal)s, SL_CTR_PIPE_SEAL_IDLE);
-		}
+		if (now - b->first_tsc >= pc->age_tsc)
+			work += seal(pc, b, SL_CTR_PIPE_SEAL_AGE);
+		else if (b->raw_len >= pc->conf->seal_bytes || b->items >= pc->conf->seal_items)
+			work += seal(pc, b, SL_CTR_PIPE_SEAL_SIZE); /* full; a ring refused it */
+		else if (idle && b->persist)
+			work += seal(pc, b, SL_CTR_PIPE_SEAL_IDLE);
 	}
 	if (now >= pc->next_scan_tsc) {
 		pc->next_scan_tsc = now + pc->scan_tsc;
@@ -603,17 +694,25 @@ int
 sl_pipe_drain(struct sl_pipe_core *pc, uint32_t timeout_ms)
 {
 	uint64_t end = rte_rdtsc() + rte_get_tsc_hz() / 1000 * timeout_ms;
-	uint32_t i, s;
+	uint32_t i;
 
 	pc->stopping = true;
 	while (pc->free_n < pc->n_batches) {
+		struct sl_batch *ob[SL_PIPE_OPEN_MAX];
+		uint32_t n = pc->n_open;
+
 		pc->core->now = rte_rdtsc();
-		for (s = 0; s < SL_PIPE_OPEN_MAX; s++) {
-			if (pc->open[s] != NULL && pc->open[s]->n == 0) {
-				batch_put(pc, pc->open[s]);
-				pc->open[s] = NULL;
+		/* Oldest first (a seal reorders open_list). */
+		memcpy(ob, pc->open_list, sizeof(ob[0]) * n);
+		for (i = 0; i < n; i++) {
+			struct sl_batch *b = ob[i];
+
+			if (b->n == 0) {
+				open_del(pc, b);
+				batch_put(pc, b);
+			} else {
+				seal(pc, b, SL_CTR_PIPE_SEAL_IDLE);
 			}
-			seal(pc, (enum sl_signal)s, SL_CTR_PIPE_SEAL_IDLE);
 		}
 		take_completions(pc);
 		if (pc->core->now >= end)

@@ -24,8 +24,20 @@ struct sl_flush;
  */
 #define SL_PIPE_COPY_ROOM 65535u
 
-/* Batches a core may have open at once: one per signal (routes add more later). */
-#define SL_PIPE_OPEN_MAX SL_SIGNAL_MAX
+/*
+ * Route ids are dense, 0 is the default route: the table compiler (control
+ * plane) numbers routes from 0. A core keeps one open batch per (route,
+ * signal), so this bounds both the table and the open batches.
+ */
+#define SL_PIPE_ROUTES_MAX 64
+#define SL_PIPE_OPEN_MAX   (SL_PIPE_ROUTES_MAX * SL_SIGNAL_MAX)
+
+/*
+ * Batches one deferred response may wait on: the distinct routes one
+ * request's Resource entries go to. A persisted request spread over more
+ * routes is refused (503): its answer could not be tracked.
+ */
+#define SL_PEND_LINKS 8
 
 /*
  * A batch: Resource* entries of one (route, signal), as slices of mbufs held
@@ -35,7 +47,7 @@ struct sl_flush;
  */
 struct sl_batch {
 	struct sl_batch *next;   /* free list (owner only) */
-	struct sl_pend *waiters; /* responses waiting for this batch (owner only) */
+	uintptr_t waiters;       /* responses waiting for it: tagged sl_pend list (owner only) */
 	uint64_t seq;            /* per core, from 1 */
 	uint64_t first_tsc;      /* the oldest request, for sealing by age */
 	uint64_t first_ns;       /* wall clock receive time of the oldest and newest request */
@@ -49,6 +61,7 @@ struct sl_batch {
 	uint16_t core;
 	uint8_t signal;   /* enum sl_signal */
 	uint8_t persist;  /* a response waits: seal as soon as the core is idle */
+	uint16_t open_idx; /* its place in the core's list of open batches */
 	int32_t status;   /* set by the flush worker: 0 written (and synced if asked), or -errno */
 	uint64_t store_end; /* set by the flush worker: store position just past the record */
 	struct sl_slice s[];
@@ -73,8 +86,15 @@ enum sl_pend_result {
  * gRPC later) owns what the cookie means; the pipeline calls done() exactly
  * once per pend with the result.
  */
+/*
+ * A deferred response is linked from every batch holding part of its
+ * request: link k of pend p is the next element of one batch's waiter list,
+ * and list elements are tagged pointers, (uintptr_t)p | k (p is 8-aligned,
+ * k < SL_PEND_LINKS), so a batch knows which of p's links continues its
+ * list. next[0] is also the free-list link.
+ */
 struct sl_pend {
-	struct sl_pend *next_in_batch; /* also the free list link */
+	uintptr_t next[SL_PEND_LINKS];
 	uint64_t deadline_tsc;
 	uint64_t cookie; /* the owner's: connection index and generation */
 	uint16_t links;  /* batches still listing it */
@@ -86,6 +106,9 @@ struct sl_pend {
 /* How a deferred response is finished; one set per protocol. */
 typedef void (*sl_pend_done_fn)(void *owner, uint64_t cookie, enum sl_pend_result res);
 
+/* sl_pipe_req.entry_route value of an entry that is stored nowhere. */
+#define SL_PIPE_ROUTE_NONE UINT16_MAX
+
 /* Protocols that submit requests; each registers its own done callback. */
 enum sl_pipe_source {
 	SL_PIPE_SRC_HTTP, /* OTLP/HTTP (otlp_http.c) */
@@ -96,7 +119,14 @@ enum sl_pipe_source {
 /* What the caller tells sl_pipe_submit about one request. */
 struct sl_pipe_req {
 	enum sl_signal signal;
-	uint32_t route_id;
+	uint32_t route_id; /* of every entry, when entry_route is NULL */
+	/*
+	 * Per entry: its route id (< SL_PIPE_ROUTES_MAX), or SL_PIPE_ROUTE_NONE to
+	 * leave it out (dropped or sampled out by its route). NULL: all route_id.
+	 * Entries of one route go to that route's batch in their order, so a
+	 * request split over routes is cut by byte ranges, never re-encoded.
+	 */
+	const uint16_t *entry_route;
 	enum sl_durability durability;
 	enum sl_pipe_source source; /* whose done callback answers a deferred response */
 	uint64_t cookie; /* for the pend, when durability is persisted */
@@ -117,7 +147,9 @@ struct sl_pipe_core {
 	const struct sl_pipeline_conf *conf;
 	struct rte_ring *done;      /* completions from flush workers (MP/SC) */
 	struct rte_mempool *copy_pool;
-	struct sl_batch *open[SL_PIPE_OPEN_MAX];
+	struct sl_batch *open[SL_PIPE_ROUTES_MAX][SL_SIGNAL_MAX];
+	struct sl_batch *open_list[SL_PIPE_OPEN_MAX]; /* the non-NULL ones, for sealing by age */
+	uint32_t n_open;
 	struct sl_batch *free_batches;
 	uint8_t *batch_mem;
 	size_t batch_size;

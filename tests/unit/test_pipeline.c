@@ -38,6 +38,8 @@
  * are exact; only waiting for the worker uses the wall clock (bounded).
  */
 
+/* Every request goes to this route (not 0: the route id must travel). */
+#define TEST_ROUTE 3
 #define SEG_MAX    1448u /* a TCP segment's payload: what one mbuf of a body holds */
 #define MAX_ENT    512   /* Resource* entries of one test body */
 #define MAX_MB     256   /* mbufs of one test body */
@@ -217,7 +219,7 @@ body_req(const struct body *b, enum sl_durability d, uint64_t cookie, bool flat)
 {
 	struct sl_pipe_req q = {
 	    .signal = b->sig,
-	    .route_id = 3,
+	    .route_id = TEST_ROUTE,
 	    .durability = d,
 	    .cookie = cookie,
 	    .entries = b->ent,
@@ -356,7 +358,7 @@ check_store(const char *dir, const struct expect *e, unsigned n)
 
 		assert_int_equal(r->signal, e[i].sig);
 		assert_int_equal(r->item_count, e[i].items);
-		assert_int_equal(r->route_id, 3);
+		assert_int_equal(r->route_id, TEST_ROUTE);
 		assert_int_equal(r->raw_len, e[i].len);
 		assert_memory_equal(rs.raw[i], e[i].b, e[i].len);
 		/* Receive times: from the core's TSC mapped to the wall clock at init. */
@@ -377,7 +379,8 @@ struct rig {
 	struct sl_pipe_core pc;
 	unsigned base_in_use; /* test pool mbufs allocated before the test */
 	bool started;
-	bool live; /* made by rig_defaults, not cleaned up yet */
+	bool live;   /* made by rig_defaults, not cleaned up yet */
+	bool routes; /* route 1 -> <dir>/a, route 2 -> <dir>/b and <dir>/c (fan-out) */
 };
 
 /* The rig of the running test: global, so a failed test's teardown can still clean it up. */
@@ -420,6 +423,17 @@ rig_start(struct rig *r)
 	r->fl = sl_flush_create(&r->cfg, NULL, err, sizeof(err));
 	if (r->fl == NULL)
 		fail_msg("sl_flush_create: %s", err);
+	if (r->routes) {
+		char a[600], b[600], c[600];
+		const char *one[] = {a}, *two[] = {b, c};
+
+		snprintf(a, sizeof(a), "%s/a", r->dir);
+		snprintf(b, sizeof(b), "%s/b", r->dir);
+		snprintf(c, sizeof(c), "%s/c", r->dir);
+		assert_int_equal(sl_flush_route_sinks(r->fl, 1, one, 1), 0);
+		assert_int_equal(sl_flush_route_sinks(r->fl, 2, two, 2), 0);
+		assert_int_equal(sl_flush_route_sinks(r->fl, SL_PIPE_ROUTES_MAX, one, 1), -EINVAL);
+	}
 	assert_int_equal(sl_pipe_core_init(&r->pc, r->core, &r->cfg.pipeline,
 	                                   r->cfg.http.max_body_bytes, r->fl, SOCKET_ID_ANY),
 	                 0);
@@ -449,11 +463,7 @@ mono_ms(void)
 static uint32_t
 batches_out(const struct sl_pipe_core *pc)
 {
-	uint32_t s, open = 0;
-
-	for (s = 0; s < SL_PIPE_OPEN_MAX; s++)
-		open += pc->open[s] != NULL;
-	return pc->n_batches - pc->free_n - open;
+	return pc->n_batches - pc->free_n - pc->n_open;
 }
 
 /* Poll (core->now unchanged) until every sealed batch is back; false after WAIT_MS. */
@@ -503,8 +513,9 @@ check_released(struct rig *r)
 	assert_int_equal(rte_mempool_in_use_count(r->pc.copy_pool), 0);
 	assert_false(sl_pipe_soft_pressure(&r->pc));
 	assert_false(sl_pipe_hard_pressure(&r->pc));
-	for (s = 0; s < SL_PIPE_OPEN_MAX; s++)
-		assert_null(r->pc.open[s]);
+	assert_int_equal(r->pc.n_open, 0);
+	for (s = 0; s < SL_SIGNAL_MAX; s++)
+		assert_null(r->pc.open[TEST_ROUTE][s]);
 }
 
 /* Drain (must succeed), check the core gave everything back, stop the worker. */
@@ -604,10 +615,10 @@ test_zero_copy(void **state)
 	expect_add(&e[1], &b[2]);
 	/* Nothing sealed yet: one open batch per signal, each reference counted at buf_len. */
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEALED], 0);
-	assert_non_null(r->pc.open[SL_SIGNAL_TRACES]);
-	assert_non_null(r->pc.open[SL_SIGNAL_LOGS]);
-	assert_null(r->pc.open[SL_SIGNAL_METRICS]);
-	assert_int_equal(r->pc.open[SL_SIGNAL_TRACES]->raw_len, e[0].len);
+	assert_non_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_TRACES]);
+	assert_non_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_LOGS]);
+	assert_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_METRICS]);
+	assert_int_equal(r->pc.open[TEST_ROUTE][SL_SIGNAL_TRACES]->raw_len, e[0].len);
 	assert_int_equal(r->pc.inflight, pieces * b[0].m[0]->buf_len);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_INFLIGHT_BYTES], r->pc.inflight);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_INFLIGHT_BATCHES], 2);
@@ -725,19 +736,19 @@ test_seal_bytes(void **state)
 	q = body_req(&b[1], SL_DURABILITY_RECEIVED, 0, false);
 	assert_int_equal(sl_pipe_submit(&r->pc, &q), 0);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEALED], 0);
-	assert_int_equal(r->pc.open[SL_SIGNAL_TRACES]->raw_len, 2 * l2);
+	assert_int_equal(r->pc.open[TEST_ROUTE][SL_SIGNAL_TRACES]->raw_len, 2 * l2);
 	/* The third would pass seal_bytes: the open batch is sealed, it starts a new one. */
 	q = body_req(&b[2], SL_DURABILITY_RECEIVED, 0, false);
 	assert_int_equal(sl_pipe_submit(&r->pc, &q), 0);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEALED], 1);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEAL_SIZE], 1);
-	assert_int_equal(r->pc.open[SL_SIGNAL_TRACES]->raw_len, l2);
+	assert_int_equal(r->pc.open[TEST_ROUTE][SL_SIGNAL_TRACES]->raw_len, l2);
 	/* Bigger than seal_bytes: seals the open one, then gets a batch of its own. */
 	q = body_req(&b[3], SL_DURABILITY_RECEIVED, 0, false);
 	assert_int_equal(sl_pipe_submit(&r->pc, &q), 0);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEALED], 3);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEAL_SIZE], 3);
-	assert_null(r->pc.open[SL_SIGNAL_TRACES]);
+	assert_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_TRACES]);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEAL_ITEMS] + r->core->ctr[SL_CTR_PIPE_SEAL_AGE] +
 	                     r->core->ctr[SL_CTR_PIPE_SEAL_IDLE] +
 	                     r->core->ctr[SL_CTR_PIPE_SEAL_SLICES],
@@ -784,7 +795,7 @@ test_seal_items(void **state)
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEALED], 1);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEAL_ITEMS], 1);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEAL_SIZE], 0);
-	assert_null(r->pc.open[SL_SIGNAL_TRACES]);
+	assert_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_TRACES]);
 	q = body_req(&b[2], SL_DURABILITY_RECEIVED, 0, false);
 	assert_int_equal(sl_pipe_submit(&r->pc, &q), 0);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEALED], 1);
@@ -829,11 +840,11 @@ test_seal_age(void **state)
 	assert_int_equal(sl_pipe_submit(&r->pc, &q), 0);
 	r->core->now = t0 + age - 1;
 	assert_int_equal(sl_pipe_poll(&r->pc, true), 0); /* idle, but nobody waits */
-	assert_non_null(r->pc.open[SL_SIGNAL_METRICS]);
+	assert_non_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_METRICS]);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEALED], 0);
 	r->core->now = t0 + age;
 	assert_true(sl_pipe_poll(&r->pc, false) > 0);
-	assert_null(r->pc.open[SL_SIGNAL_METRICS]);
+	assert_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_METRICS]);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEALED], 1);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEAL_AGE], 1);
 	expect_add(&e[0], &b[0]);
@@ -868,14 +879,14 @@ test_seal_idle(void **state)
 	q = body_req(&b[0], SL_DURABILITY_RECEIVED, 0, false);
 	assert_int_equal(sl_pipe_submit(&r->pc, &q), 0);
 	assert_int_equal(sl_pipe_poll(&r->pc, true), 0);
-	assert_non_null(r->pc.open[SL_SIGNAL_LOGS]);
+	assert_non_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_LOGS]);
 	/* A persisted waiter: sealed as soon as the core is idle, not before. */
 	q = body_req(&b[1], SL_DURABILITY_PERSISTED, 7, false);
 	assert_int_equal(sl_pipe_submit(&r->pc, &q), 1);
 	assert_int_equal(sl_pipe_poll(&r->pc, false), 0);
-	assert_non_null(r->pc.open[SL_SIGNAL_LOGS]);
+	assert_non_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_LOGS]);
 	assert_true(sl_pipe_poll(&r->pc, true) > 0);
-	assert_null(r->pc.open[SL_SIGNAL_LOGS]);
+	assert_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_LOGS]);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEALED], 1);
 	assert_int_equal(r->core->ctr[SL_CTR_PIPE_SEAL_IDLE], 1);
 	assert_true(poll_done(r, true, 1));
@@ -1264,7 +1275,7 @@ test_bound_copy_bufs(void **state)
 	/* A zero-copy request first: the batch's last slice is not a copy buffer. */
 	q = body_req(&z, SL_DURABILITY_RECEIVED, 0, false);
 	assert_int_equal(sl_pipe_submit(&r->pc, &q), 0);
-	bt = r->pc.open[SL_SIGNAL_TRACES];
+	bt = r->pc.open[TEST_ROUTE][SL_SIGNAL_TRACES];
 	zhold = r->pc.inflight;
 	assert_int_equal(batch_bytes(bt), z.raw);
 	q = body_req(&big, SL_DURABILITY_RECEIVED, 0, true);
@@ -1274,7 +1285,7 @@ test_bound_copy_bufs(void **state)
 	/* Undone: no buffer kept, nothing more in flight, the batch as it was. */
 	assert_int_equal(rte_mempool_in_use_count(r->pc.copy_pool), 0);
 	assert_int_equal(r->pc.inflight, zhold);
-	assert_ptr_equal(r->pc.open[SL_SIGNAL_TRACES], bt);
+	assert_ptr_equal(r->pc.open[TEST_ROUTE][SL_SIGNAL_TRACES], bt);
 	assert_int_equal(bt->raw_len, z.raw);
 	assert_int_equal(batch_bytes(bt), z.raw);
 	q = body_req(&small, SL_DURABILITY_RECEIVED, 0, true);
@@ -1324,7 +1335,7 @@ test_empty(void **state)
 	q.entries = &zero;
 	q.n_entries = 1;
 	assert_int_equal(sl_pipe_submit(&r->pc, &q), 0);
-	assert_null(r->pc.open[SL_SIGNAL_TRACES]);
+	assert_null(r->pc.open[TEST_ROUTE][SL_SIGNAL_TRACES]);
 	assert_int_equal(r->pc.free_n, r->pc.n_batches);
 	assert_int_equal(r->pc.pends_free_n, r->pc.n_pends);
 	assert_int_equal(r->pc.inflight, 0);
@@ -1339,6 +1350,101 @@ test_empty(void **state)
 
 /* ------------------------------------------------------------------ */
 /* 6. Drain                                                            */
+
+/* The concatenated bytes of the entries of b whose route is r. */
+static uint32_t
+route_bytes(const struct body *b, const uint16_t *route, uint16_t r, uint8_t *out)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < b->n_ent; i++)
+		if (route[i] == r) {
+			memcpy(out + n, b->buf + b->ent[i].off, b->ent[i].len);
+			n += b->ent[i].len;
+		}
+	return n;
+}
+
+/* The one record of <dir>/<sub>/worker-0 holds exactly want[0..n) for route r. */
+static void
+check_route_store(const char *dir, const char *sub, uint32_t r, const uint8_t *want, uint32_t n)
+{
+	char path[600];
+	struct recs rs;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	read_store(path, &rs);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.rec[0].route_id, r);
+	assert_int_equal(rs.rec[0].raw_len, n);
+	assert_memory_equal(rs.raw[0], want, n);
+	recs_free(&rs);
+}
+
+/*
+ * One persisted request whose Resource entries go to two routes (one entry
+ * to none): cut by byte ranges into one batch per route, route 2 fanned out
+ * to two stores, the answer given once, after both batches are synced.
+ */
+static void
+test_routes_split(void **state)
+{
+	uint16_t route[MAX_ENT];
+	uint8_t *want1, *want2;
+	uint32_t i, n1, n2;
+	struct sl_pipe_req q;
+	struct rig *r = &the_rig;
+	struct body b;
+
+	(void)state;
+	rig_defaults(r);
+	r->routes = true;
+	rig_start(r);
+	body_make(&b, SL_SIGNAL_TRACES, 3);
+	assert_true(b.n_ent >= 3);
+	body_cut(&b, 0);
+	for (i = 0; i < b.n_ent; i++)
+		route[i] = i == 1 ? SL_PIPE_ROUTE_NONE : (i % 2 == 0 ? 1 : 2);
+	route[b.n_ent - 1] = 2;
+	want1 = malloc(b.len);
+	want2 = malloc(b.len);
+	assert_non_null(want1);
+	assert_non_null(want2);
+	n1 = route_bytes(&b, route, 1, want1);
+	n2 = route_bytes(&b, route, 2, want2);
+	assert_true(n1 > 0 && n2 > 0 && n1 + n2 < b.raw);
+	q = body_req(&b, SL_DURABILITY_PERSISTED, 7, false);
+	q.entry_route = route;
+	assert_int_equal(sl_pipe_submit(&r->pc, &q), 1);
+	assert_int_equal(r->pc.n_open, 2);
+	assert_non_null(r->pc.open[1][SL_SIGNAL_TRACES]);
+	assert_non_null(r->pc.open[2][SL_SIGNAL_TRACES]);
+	assert_int_equal(r->pc.open[1][SL_SIGNAL_TRACES]->raw_len, n1);
+	assert_int_equal(r->pc.open[2][SL_SIGNAL_TRACES]->raw_len, n2);
+	assert_true(poll_done(r, true, 1));
+	assert_int_equal(dlog.n[7], 1);
+	assert_int_equal(dlog.res[7], SL_PEND_DURABLE);
+	assert_int_equal(r->pc.pends_free_n, r->pc.n_pends);
+	check_route_store(r->dir, "a", 1, want1, n1);
+	check_route_store(r->dir, "b", 2, want2, n2);
+	check_route_store(r->dir, "c", 2, want2, n2);
+	/* A route id past the table is a caller's bug: refused, nothing queued. */
+	route[0] = SL_PIPE_ROUTES_MAX;
+	q = body_req(&b, SL_DURABILITY_RECEIVED, 8, false);
+	q.entry_route = route;
+	assert_int_equal(sl_pipe_submit(&r->pc, &q), -EINVAL);
+	assert_int_equal(r->pc.n_open, 0);
+	/* Every entry dropped: nothing to store, answered at once. */
+	for (i = 0; i < b.n_ent; i++)
+		route[i] = SL_PIPE_ROUTE_NONE;
+	assert_int_equal(sl_pipe_submit(&r->pc, &q), 0);
+	assert_int_equal(r->pc.n_open, 0);
+	rig_finish(r);
+	body_free(&b);
+	free(want1);
+	free(want2);
+	rig_cleanup(r);
+}
 
 static void
 test_drain_waiters(void **state)
@@ -1490,6 +1596,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_bound_pending, rig_teardown),
 	    cmocka_unit_test_teardown(test_bound_copy_bufs, rig_teardown),
 	    cmocka_unit_test_teardown(test_empty, rig_teardown),
+	    cmocka_unit_test_teardown(test_routes_split, rig_teardown),
 	    cmocka_unit_test_teardown(test_drain_waiters, rig_teardown),
 	    cmocka_unit_test_teardown(test_drain_abort, rig_teardown),
 	};
