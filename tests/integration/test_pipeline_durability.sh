@@ -14,6 +14,11 @@
 # small pipeline.max_inflight_bytes, clients get 503 with Retry-After, the
 # bytes held never pass the bound by more than one request, the mbuf pool
 # never runs dry, and nothing acknowledged is missing after a clean stop.
+#
+# Window: in persisted mode, requests pipelined on one connection without
+# reading answers: while an answer waits for its group commit the appliance
+# holds the rest unparsed, so its receive window closes (counted); every
+# request is still answered 200, in order, and stored.
 
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -143,4 +148,33 @@ sl_check "backpressure: sluicectl segments verify passes" sl_ctl segments verify
 check_acked backpressure "$SL_TMP/acks.txt" "$STORE"
 sl_teardown
 sl_leak_check backpressure
+
+# -- a waiting answer closes the window: pipelined requests in persisted mode -----
+# Each answer waits for its batch's group commit (slowed to 20 ms a batch); the
+# connection's further requests stay unparsed in TCP meanwhile, so the 64 KiB
+# receive window fills and closes, and the client's sends stall; every request
+# is still answered 200, in order, and stored.
+SL_EXTRA_CONF="tcp:
+  rcv_buf: 65536
+pipeline:
+  durability: persisted
+test:
+  flush_delay_ms: 20"
+sl_setup || sl_bail "dataplane did not start (pipelined)"
+STORE=$SL_TMP/store
+sl_nsexec $PY "$SLUICE_SRC/tests/integration/pipeline_pipelined.py" "$SL_APP_IP" 4318 120 \
+	"p$SL_ID" >"$SL_TMP/client.json" 2>"$SL_TMP/client.err"
+sl_diag "pipelined: $(head -c 200 "$SL_TMP/client.json") $(head -c 300 "$SL_TMP/client.err")"
+sl_is "pipelined: all 120 requests answered 200 in order" \
+	"$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["ok"])' "$SL_TMP/client.json" 2>/dev/null)" 120
+sl_snap pipelined
+sl_ge "pipelined: the appliance advertised a zero window" \
+	"$(sl_json "$SL_TMP/pipelined.json" total.counters.tcp_zero_window || echo 0)" 1
+sl_ge "pipelined: input was held while answers waited" \
+	"$(sl_json "$SL_TMP/pipelined.json" total.counters.pipeline_input_stalls || echo 0)" 1
+sl_stop 20 || sl_fail "dataplane stopped within 20 s (pipelined)"
+seq 0 119 | sed "s/^/p$SL_ID-0-/" >"$SL_TMP/acks.txt"
+check_acked pipelined "$SL_TMP/acks.txt" "$STORE"
+sl_teardown
+sl_leak_check pipelined
 sl_done
