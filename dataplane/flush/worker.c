@@ -89,6 +89,7 @@ struct worker {
 	/* [route][sink]: opened on first use; w[0][0] is <store.dir>/worker-<idx>, opened at start */
 	struct sl_seg_writer *w[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX];
 	uint8_t w_failed[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX]; /* open failed: logged once */
+	uint8_t w_alias[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX];  /* another slot's writer */
 	/* writers appended to in the current burst, and their group commit's outcome */
 	struct sl_seg_writer *touched[FLUSH_BURST * SL_ROUTE_SINKS_MAX];
 	int touched_rc[FLUSH_BURST * SL_ROUTE_SINKS_MAX];
@@ -139,18 +140,11 @@ mkdir_p(const char *path)
 	return 0;
 }
 
-/* w[r][k] is set and no earlier (route, sink) slot holds the same writer. */
+/* w[r][k] is a writer this slot opened (not one shared from another slot). */
 static bool
 first_use(const struct worker *wk, uint32_t r, uint32_t k)
 {
-	uint32_t i, n = r * SL_ROUTE_SINKS_MAX + k;
-
-	if (wk->w[r][k] == NULL)
-		return false;
-	for (i = 0; i < n; i++)
-		if (wk->w[i / SL_ROUTE_SINKS_MAX][i % SL_ROUTE_SINKS_MAX] == wk->w[r][k])
-			return false;
-	return true;
+	return wk->w[r][k] != NULL && !wk->w_alias[r][k];
 }
 
 static void
@@ -198,8 +192,10 @@ writer_of(struct worker *wk, uint32_t route, uint32_t k)
 	/* Routes sharing a directory share its writer: one writer per store. */
 	for (r2 = 0; r2 < SL_PIPE_ROUTES_MAX; r2++)
 		for (k2 = 0; k2 < SL_ROUTE_SINKS_MAX; k2++)
-			if (wk->w[r2][k2] != NULL && strcmp(wk->fl->sinks[r2][k2], sink) == 0)
+			if (wk->w[r2][k2] != NULL && strcmp(wk->fl->sinks[r2][k2], sink) == 0) {
+				wk->w_alias[route][k] = 1;
 				return wk->w[route][k] = wk->w[r2][k2];
+			}
 	snprintf(dir, sizeof(dir), "%s/worker-%u", sink, wk->idx);
 	rc = mkdir_p(dir);
 	if (rc == 0) {

@@ -508,8 +508,8 @@ int
 sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
 {
 	uint32_t raw[SL_PIPE_ROUTES_MAX], items[SL_PIPE_ROUTES_MAX], n_e[SL_PIPE_ROUTES_MAX];
-	uint8_t order[SL_PIPE_ROUTES_MAX];
-	uint64_t seen = 0;
+	uint16_t order[SL_PIPE_ROUTES_MAX];
+	uint64_t seen[SL_PIPE_ROUTES_MAX / 64] = {0};
 	uint32_t i, k, n_routes = 0, raw_all = 0, items_all = 0, slices_all;
 	struct sl_core *core = pc->core;
 	struct sl_pend *p = NULL;
@@ -524,9 +524,9 @@ sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
 			continue;
 		if (r >= SL_PIPE_ROUTES_MAX)
 			return -EINVAL;
-		if (!(seen & (UINT64_C(1) << r))) {
-			seen |= UINT64_C(1) << r;
-			order[n_routes++] = (uint8_t)r;
+		if (!(seen[r / 64] & (UINT64_C(1) << (r % 64)))) {
+			seen[r / 64] |= UINT64_C(1) << (r % 64);
+			order[n_routes++] = (uint16_t)r;
 			raw[r] = items[r] = n_e[r] = 0;
 		}
 		raw[r] += req->entries[i].len;

@@ -25,11 +25,13 @@ struct sl_flush;
 #define SL_PIPE_COPY_ROOM 65535u
 
 /*
- * Route ids are dense, 0 is the default route: the table compiler (control
- * plane) numbers routes from 0. A core keeps one open batch per (route,
- * signal), so this bounds both the table and the open batches.
+ * Routes are numbered densely from 0 (the default route) as the pipeline
+ * sees them: a route's index in the published table (control/table_image.h,
+ * which allows SL_TBL_MAX_ROUTES = 256), not its stable id, which the flush
+ * worker writes into records. A core keeps one open batch per (route,
+ * signal): 768 pointers, 6 KiB.
  */
-#define SL_PIPE_ROUTES_MAX 64
+#define SL_PIPE_ROUTES_MAX 256
 #define SL_PIPE_OPEN_MAX   (SL_PIPE_ROUTES_MAX * SL_SIGNAL_MAX)
 
 /*
