@@ -300,7 +300,7 @@ read_store(const char *dir, struct recs *out)
 	assert_non_null(codec);
 	assert_non_null(pay);
 	memset(out, 0, sizeof(*out));
-	snprintf(wdir, sizeof(wdir), "%s/worker-0", dir);
+	assert_true(snprintf(wdir, sizeof(wdir), "%s/worker-0", dir) < (int)sizeof(wdir));
 	nf = scandir(wdir, &names, seg_filter, alphasort);
 	assert_true(nf >= 1);
 	for (f = 0; f < nf; f++) {
@@ -427,9 +427,9 @@ rig_start(struct rig *r)
 		char a[600], b[600], c[600];
 		const char *one[] = {a}, *two[] = {b, c};
 
-		snprintf(a, sizeof(a), "%s/a", r->dir);
-		snprintf(b, sizeof(b), "%s/b", r->dir);
-		snprintf(c, sizeof(c), "%s/c", r->dir);
+		assert_true(snprintf(a, sizeof(a), "%s/a", r->dir) < (int)sizeof(a));
+		assert_true(snprintf(b, sizeof(b), "%s/b", r->dir) < (int)sizeof(b));
+		assert_true(snprintf(c, sizeof(c), "%s/c", r->dir) < (int)sizeof(c));
 		assert_int_equal(sl_flush_route_sinks(r->fl, 1, one, 1), 0);
 		assert_int_equal(sl_flush_route_sinks(r->fl, 2, two, 2), 0);
 		assert_int_equal(sl_flush_route_sinks(r->fl, SL_PIPE_ROUTES_MAX, one, 1), -EINVAL);
@@ -1372,7 +1372,7 @@ check_route_store(const char *dir, const char *sub, uint32_t r, const uint8_t *w
 	char path[600];
 	struct recs rs;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	assert_true(snprintf(path, sizeof(path), "%s/%s", dir, sub) < (int)sizeof(path));
 	read_store(path, &rs);
 	assert_int_equal(rs.n, 1);
 	assert_int_equal(rs.rec[0].route_id, r);
