@@ -329,6 +329,62 @@ static const struct key keys[] = {
 	  .flags = F_ABSPATH, .target = "dataplane", CFG(http.path_logs),
 	  .desc = "Path of log exports." },
 
+	/* grpc: the OTLP/gRPC server (HTTP/2, h2c prior knowledge) on the poll cores */
+	{ .name = "grpc.port", .type = T_INT, .def = "4317", .min = 0, .max = 65535,
+	  .target = "dataplane", CFG(grpc.port),
+	  .desc = "OTLP/gRPC listening port on every port's address; 0 turns it off." },
+	{ .name = "grpc.max_concurrent_streams", .type = T_INT, .def = "128", .min = 1,
+	  .max = 65536, .target = "dataplane", CFG(grpc.max_concurrent_streams),
+	  .desc = "SETTINGS_MAX_CONCURRENT_STREAMS: open streams per connection." },
+	{ .name = "grpc.initial_window", .type = T_INT, .def = "1048576", .min = 65535,
+	  .max = 2147483647, .target = "dataplane", CFG(grpc.initial_window),
+	  .desc = "SETTINGS_INITIAL_WINDOW_SIZE: bytes a client may send a stream unacknowledged." },
+	{ .name = "grpc.conn_window", .type = T_INT, .def = "8388608", .min = 65535,
+	  .max = 2147483647, .target = "dataplane", CFG(grpc.conn_window),
+	  .desc = "Connection receive window: bytes a client may send unacknowledged in all." },
+	{ .name = "grpc.max_frame_size", .type = T_INT, .def = "16384", .min = 16384,
+	  .max = 16777215, .target = "dataplane", CFG(grpc.max_frame_size),
+	  .desc = "SETTINGS_MAX_FRAME_SIZE: largest frame payload a client may send." },
+	{ .name = "grpc.max_header_list_size", .type = T_INT, .def = "16384", .min = 1024,
+	  .max = 1048576, .target = "dataplane", CFG(grpc.max_header_list_size),
+	  .desc = "SETTINGS_MAX_HEADER_LIST_SIZE, enforced on the decoded list (HPACK bombs)." },
+	{ .name = "grpc.max_message_bytes", .type = T_INT, .def = "4194304", .min = 1024,
+	  .max = 268435456, .target = "dataplane", CFG(grpc.max_message_bytes),
+	  .desc = "Largest gRPC message, compressed and decompressed (RESOURCE_EXHAUSTED above)." },
+	{ .name = "grpc.streams", .type = T_INT, .def = "4096", .min = 16, .max = 1048576,
+	  .target = "dataplane", CFG(grpc.streams),
+	  .desc = "Per core: stream slots shared by all connections (REFUSED_STREAM when out)." },
+	{ .name = "grpc.conn_mem_bytes", .type = T_INT, .def = "262144", .min = 65536,
+	  .max = 67108864, .target = "dataplane", CFG(grpc.conn_mem_bytes),
+	  .desc = "Per connection: nghttp2 memory (HPACK tables, queues) before it is closed." },
+	{ .name = "grpc.arena_bytes", .type = T_INT, .def = "67108864", .min = 1048576,
+	  .max = 2147483647, .target = "dataplane", CFG(grpc.arena_bytes),
+	  .desc = "Per core: the preallocated arena every nghttp2 allocation comes from." },
+	{ .name = "grpc.conn_buffer_bytes", .type = T_INT, .def = "16777216", .min = 65536,
+	  .max = 2147483647, .target = "dataplane", CFG(grpc.conn_buffer_bytes),
+	  .desc = "Per connection: message bytes held before WINDOW_UPDATEs stop." },
+	{ .name = "grpc.max_resets_per_s", .type = T_INT, .def = "100", .min = 1, .max = 1000000,
+	  .target = "dataplane", CFG(grpc.max_resets_per_s),
+	  .desc = "RST_STREAM frames a client may send per second (burst twice that): rapid reset." },
+	{ .name = "grpc.max_pings_per_s", .type = T_INT, .def = "20", .min = 1, .max = 1000000,
+	  .target = "dataplane", CFG(grpc.max_pings_per_s),
+	  .desc = "PING frames a client may send per second (burst twice that)." },
+	{ .name = "grpc.max_settings_per_s", .type = T_INT, .def = "10", .min = 1, .max = 1000000,
+	  .target = "dataplane", CFG(grpc.max_settings_per_s),
+	  .desc = "SETTINGS frames a client may send per second (burst twice that)." },
+	{ .name = "grpc.max_refused_streams", .type = T_INT, .def = "1000", .min = 1,
+	  .max = 1000000, .target = "dataplane", CFG(grpc.max_refused_streams),
+	  .desc = "Streams refused on one connection (too many open) before GOAWAY." },
+	{ .name = "grpc.max_continuations", .type = T_INT, .def = "8", .min = 1, .max = 1024,
+	  .target = "dataplane", CFG(grpc.max_continuations),
+	  .desc = "CONTINUATION frames allowed after one HEADERS frame." },
+	{ .name = "grpc.idle_timeout_ms", .type = T_INT, .def = "300000", .min = 100,
+	  .max = 86400000, .target = "dataplane", CFG(grpc.idle_timeout_ms),
+	  .desc = "GOAWAY a connection that sent nothing this long while owed no answer." },
+	{ .name = "grpc.stall_timeout_ms", .type = T_INT, .def = "10000", .min = 100,
+	  .max = 3600000, .target = "dataplane", CFG(grpc.stall_timeout_ms),
+	  .desc = "Close a connection whose answers cannot be sent (zero window) this long." },
+
 	/* pipeline: batch builders on the poll cores, flush workers off them */
 	{ .name = "pipeline.seal_bytes", .type = T_INT, .def = "1048576", .min = 4096,
 	  .max = 67108864, .target = "dataplane", CFG(pipeline.seal_bytes),
@@ -432,6 +488,23 @@ static const struct key keys[] = {
 	{ .name = "test.flush_delay_ms", .type = T_INT, .def = "0", .min = 0, .max = 60000,
 	  .target = "dataplane", CFG(test.flush_delay_ms),
 	  .desc = "A flush worker sleeps this long before each batch: a slow disk (tests only)." },
+
+	/* control: sluice-control's own settings, read at its start (docs/control.md) */
+	{ .name = "control.listen", .type = T_STR, .def = "127.0.0.1:9464", .charset = cs_args,
+	  .target = "control", CFG(control.listen),
+	  .desc = "Management HTTP address (host:port): /metrics, /healthz, /readyz." },
+	{ .name = "control.socket", .type = T_STR, .def = NULL, .charset = cs_args,
+	  .flags = F_ABSPATH, .target = "control", CFG(control.socket),
+	  .desc = "sluicectl's UNIX socket; unset: /run/sluice/<instance>/control.sock." },
+	{ .name = "control.state_dir", .type = T_STR, .def = "/var/lib/sluice/control",
+	  .charset = cs_args, .flags = F_ABSPATH, .target = "control", CFG(control.state_dir),
+	  .desc = "Versions and audit log of the dynamic config, in <state_dir>/<instance>/." },
+	{ .name = "control.group", .type = T_STR, .def = "sluice", .charset = cs_name,
+	  .target = "control", CFG(control.group),
+	  .desc = "Besides root, members of this group may use the control socket." },
+	{ .name = "control.heartbeat_ms", .type = T_INT, .def = "500", .min = 50, .max = 10000,
+	  .target = "control", CFG(control.heartbeat_ms),
+	  .desc = "sluice-control's heartbeat and fault-expiry tick, in milliseconds." },
 };
 
 /* clang-format on */
@@ -440,7 +513,8 @@ static const struct key keys[] = {
 
 /* Top-level sections, in the order the docs list them. */
 static const char *const sections[] = {"dataplane", "ports",    "demo",  "tcp",   "http",
-					"pipeline",  "store",    "impair", "test"};
+					"grpc",      "pipeline", "store",  "impair", "test",
+					"control"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 struct parse {
@@ -1575,6 +1649,17 @@ check_global(struct parse *p)
 	return 0;
 }
 
+bool
+sl_config_is_dynamic_section(const char *s, size_t len)
+{
+	static const char *const dyn[] = {"routes", "faults", "tenants", "limits"};
+
+	for (size_t i = 0; i < sizeof(dyn) / sizeof(dyn[0]); i++)
+		if (strlen(dyn[i]) == len && memcmp(dyn[i], s, len) == 0)
+			return true;
+	return false;
+}
+
 static int
 parse_root(struct parse *p)
 {
@@ -1607,10 +1692,14 @@ parse_root(struct parse *p)
 		for (sec = 0; sec < N_SECTIONS; sec++)
 			if (strlen(sections[sec]) == len && memcmp(sections[sec], s, len) == 0)
 				break;
+		/* The dynamic sections belong to sluice-control (control/routes.c). */
+		if (sec == N_SECTIONS && sl_config_is_dynamic_section(s, len))
+			continue;
 		if (sec == N_SECTIONS)
 			return fail(p, line_of(kn), kshown,
 			            "unknown section (allowed: dataplane, ports, demo, tcp, http, "
-			            "pipeline, store, impair, test)");
+			            "grpc, pipeline, store, impair, test, control, and sluice-control's "
+			            "routes, faults, tenants, limits)");
 		if (p->section_line[sec] != 0)
 			return fail(p, line_of(kn), kshown,
 			            "duplicate section (first given at line "

@@ -3,6 +3,7 @@
 #ifndef SL_CONFIG_H
 #define SL_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -33,5 +34,8 @@ int sl_config_get(const struct sl_config *cfg, const char *key, char *out, size_
 void sl_config_doc(FILE *f);
 
 const char *sl_port_kind_name(enum sl_port_kind kind);
+
+/* True for the top-level sections sluice-control owns (routes, faults, tenants, limits). */
+bool sl_config_is_dynamic_section(const char *s, size_t len);
 
 #endif /* SL_CONFIG_H */

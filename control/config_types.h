@@ -142,6 +142,28 @@ struct sl_http_conf {
 	char path_logs[64];
 };
 
+/* OTLP/gRPC server: HTTP/2 cleartext with prior knowledge (section grpc:). */
+struct sl_grpc_conf {
+	uint16_t port;                  /* 0: no OTLP/gRPC listener */
+	uint32_t max_concurrent_streams; /* SETTINGS_MAX_CONCURRENT_STREAMS per connection */
+	uint32_t initial_window;        /* SETTINGS_INITIAL_WINDOW_SIZE (stream receive window) */
+	uint32_t conn_window;           /* connection receive window */
+	uint32_t max_frame_size;        /* SETTINGS_MAX_FRAME_SIZE */
+	uint32_t max_header_list_size;  /* SETTINGS_MAX_HEADER_LIST_SIZE, enforced (HPACK bombs) */
+	uint32_t max_message_bytes;     /* one gRPC message, on the wire and decompressed */
+	uint32_t streams;               /* per core: stream slots shared by all connections */
+	uint32_t conn_mem_bytes;        /* per connection: nghttp2 state (HPACK tables, queues) */
+	uint32_t arena_bytes;           /* per core: the nghttp2 allocator's arena */
+	uint32_t conn_buffer_bytes;     /* per connection: DATA bytes held before windows close */
+	uint32_t max_resets_per_s;      /* RST_STREAM from a client per second (rapid reset) */
+	uint32_t max_pings_per_s;       /* PING frames per second */
+	uint32_t max_settings_per_s;    /* SETTINGS frames per second */
+	uint32_t max_refused_streams;   /* streams refused on one connection before GOAWAY */
+	uint32_t max_continuations;     /* CONTINUATION frames after one HEADERS */
+	uint32_t idle_timeout_ms;       /* no frame received (and no answer owed): GOAWAY */
+	uint32_t stall_timeout_ms;      /* answers blocked by a zero window or full send buffer */
+};
+
 #define SL_MAX_FLUSH 16 /* flush workers */
 
 /* When a request is answered (per route; the default route's mode until routes exist). */
@@ -194,6 +216,19 @@ struct sl_test_conf {
 	uint32_t flush_delay_ms; /* a flush worker sleeps this long per batch (slow disk) */
 };
 
+/*
+ * sluice-control's own settings (section control:), read at its start. The
+ * dynamic sections (routes, faults, tenants, limits) are parsed by
+ * control/routes.c; this loader accepts and skips them (docs/control.md).
+ */
+struct sl_control_conf {
+	char listen[64];           /* management HTTP address host:port (/metrics, /healthz) */
+	char socket[SL_PATH_LEN];  /* sluicectl socket; empty: /run/sluice/<instance>/control.sock */
+	char state_dir[SL_PATH_LEN]; /* versions and audit log live in <state_dir>/<instance>/ */
+	char group[SL_NAME_LEN];   /* besides root, members of this group may use the socket */
+	uint32_t heartbeat_ms;     /* control heartbeat and fault-expiry tick */
+};
+
 struct sl_config {
 	char path[SL_PATH_LEN];
 	struct sl_dataplane_conf dataplane;
@@ -202,10 +237,12 @@ struct sl_config {
 	struct sl_demo_conf demo;
 	struct sl_tcp_conf tcp;
 	struct sl_http_conf http;
+	struct sl_grpc_conf grpc;
 	struct sl_pipeline_conf pipeline;
 	struct sl_store_conf store;
 	struct sl_impair_conf impair;
 	struct sl_test_conf test;
+	struct sl_control_conf control;
 };
 
 #endif /* SL_CONFIG_TYPES_H */

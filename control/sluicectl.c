@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ctl_cli.h"
 #include "segments_cli.h"
 #include "stats_map.h"
 
@@ -45,6 +46,7 @@ usage(FILE *f)
 	       "  config get KEY         one configuration value (e.g. demo.netns, ports.0.ipv4)\n"
 	       "  config check           validate the configuration file\n"
 	       "  config doc             the configuration key reference (markdown)\n");
+	sl_ctl_cli_usage(f);
 	sl_segments_cli_usage(f);
 	fprintf(
 	    f, "\n"
@@ -538,6 +540,28 @@ main(int argc, char **argv)
 		return cmd_stats(argc, argv);
 	if (strcmp(cmd, "ports") == 0 && argc == 0)
 		return cmd_ports();
+	/* Control-plane commands (ctl_cli.c): through sluice-control, or local reads. */
+	if (strcmp(cmd, "cores") == 0 && argc == 0)
+		return sl_ctl_cli_cores(resolve_instance(), json);
+	if (strcmp(cmd, "routes") == 0 && argc >= 1 && strcmp(argv[0], "test") == 0)
+		return sl_ctl_cli_routes_test(argc - 1, argv + 1, resolve_instance(),
+		                              config_path ? config_path
+		                              : access("conf/sluice.yaml", R_OK) == 0 ? "conf/sluice.yaml"
+		                                                                      : NULL,
+		                              json);
+	if (strcmp(cmd, "routes") == 0 || strcmp(cmd, "faults") == 0 ||
+	    strcmp(cmd, "control") == 0 ||
+	    (strcmp(cmd, "config") == 0 && argc >= 1 &&
+	     (strcmp(argv[0], "show") == 0 || strcmp(argv[0], "diff") == 0 ||
+	      strcmp(argv[0], "reload") == 0 || strcmp(argv[0], "rollback") == 0 ||
+	      strcmp(argv[0], "history") == 0))) {
+		argv--; /* the command word travels too */
+		argc++;
+		if (strcmp(cmd, "control") == 0)
+			argv[0] = "control-status";
+		return sl_ctl_cli_remote(argc, argv, getenv("SLUICE_CONTROL_SOCKET"),
+		                         resolve_instance(), config_path, json);
+	}
 	if (strcmp(cmd, "config") == 0)
 		return cmd_config(argc, argv);
 	if (strcmp(cmd, "segments") == 0)
