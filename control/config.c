@@ -484,7 +484,7 @@ static const struct key keys[] = {
 	  .desc = "TCP discard listener port that answers a CRC-32 (tests only); 0 is off." },
 	{ .name = "test.http_pressure", .type = T_BOOL, .def = "false", .target = "dataplane",
 	  CFG(test.http_pressure),
-	  .desc = "Answer every OTLP request 503 as if under backpressure (tests only)." },
+	  .desc = "Answer every OTLP request 503 (gRPC: UNAVAILABLE) as under backpressure (tests)." },
 	{ .name = "test.flush_delay_ms", .type = T_INT, .def = "0", .min = 0, .max = 60000,
 	  .target = "dataplane", CFG(test.flush_delay_ms),
 	  .desc = "A flush worker sleeps this long before each batch: a slow disk (tests only)." },

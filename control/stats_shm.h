@@ -166,7 +166,32 @@
 	X(FLUSH_TORN_BYTES, "sluice_flush_torn_bytes_total", "store: bytes cut at start")         \
 	X(FLUSH_ROTATIONS, "sluice_flush_rotations_total", "store: new segment files")            \
 	X(FLUSH_RETAIN_FILES, "sluice_flush_retention_deleted_files_total", "store: files deleted by retention") \
-	X(FLUSH_DURABLE_POS, "sluice_flush_durable_position", "gauge: store position synced")
+	X(FLUSH_DURABLE_POS, "sluice_flush_durable_position", "gauge: store position synced") \
+	X(GRPC_CONNS, "sluice_grpc_connections_total", "gRPC: HTTP/2 connections accepted") \
+	X(GRPC_STREAMS, "sluice_grpc_streams_total", "gRPC: streams opened by clients") \
+	X(GRPC_OK, "sluice_grpc_status_ok_total", "gRPC: answered OK") \
+	X(GRPC_INVALID_ARGUMENT, "sluice_grpc_status_invalid_argument_total", "gRPC: answered INVALID_ARGUMENT") \
+	X(GRPC_RESOURCE_EXHAUSTED, "sluice_grpc_status_resource_exhausted_total", "gRPC: answered RESOURCE_EXHAUSTED (too large)") \
+	X(GRPC_UNAVAILABLE, "sluice_grpc_status_unavailable_total", "gRPC: answered UNAVAILABLE with RetryInfo") \
+	X(GRPC_UNIMPLEMENTED, "sluice_grpc_status_unimplemented_total", "gRPC: answered UNIMPLEMENTED (unknown method)") \
+	X(GRPC_INTERNAL, "sluice_grpc_status_internal_total", "gRPC: answered INTERNAL") \
+	X(GRPC_GZIP, "sluice_grpc_gzip_messages_total", "gRPC: gzip messages") \
+	X(GRPC_ZSTD, "sluice_grpc_zstd_messages_total", "gRPC: zstd messages") \
+	X(GRPC_RST_RECV, "sluice_grpc_rst_stream_received_total", "gRPC: RST_STREAM frames from clients") \
+	X(GRPC_REFUSED, "sluice_grpc_streams_refused_total", "gRPC: streams refused (too many open, no slot)") \
+	X(GRPC_RAPID_RESET, "sluice_grpc_rapid_reset_total", "gRPC: connections closed for RST_STREAM rate (CVE-2023-44487)") \
+	X(GRPC_CONT_FLOOD, "sluice_grpc_continuation_flood_total", "gRPC: connections closed for CONTINUATION floods") \
+	X(GRPC_HPACK_BOMB, "sluice_grpc_header_list_too_large_total", "gRPC: connections closed for header lists past the limit") \
+	X(GRPC_PING_FLOOD, "sluice_grpc_ping_flood_total", "gRPC: connections closed for PING rate") \
+	X(GRPC_SETTINGS_FLOOD, "sluice_grpc_settings_flood_total", "gRPC: connections closed for SETTINGS rate") \
+	X(GRPC_STREAM_FLOOD, "sluice_grpc_stream_flood_total", "gRPC: connections closed for too many refused streams") \
+	X(GRPC_IDLE_TIMEOUTS, "sluice_grpc_idle_timeouts_total", "gRPC: connections closed idle (GOAWAY)") \
+	X(GRPC_STALL_TIMEOUTS, "sluice_grpc_stall_timeouts_total", "gRPC: connections closed with answers stuck (zero window)") \
+	X(GRPC_PROTO_ERRORS, "sluice_grpc_protocol_errors_total", "gRPC: connections ended by an HTTP/2 protocol error") \
+	X(GRPC_MEM_LIMIT, "sluice_grpc_memory_limit_total", "gRPC: allocations refused (connection or core bound)") \
+	X(GRPC_GOAWAY_SENT, "sluice_grpc_goaway_sent_total", "gRPC: GOAWAY frames sent") \
+	X(GRPC_WINDOW_HELD, "sluice_grpc_window_held_total", "gRPC: times WINDOW_UPDATE was held back (pressure, buffer bound)") \
+	X(GRPC_BUF_OVERFLOW, "sluice_grpc_buffer_overflow_total", "gRPC: messages refused: the core's slice chunks ran out")
 
 /*
  * Drop reasons: X(ENUM, reason label, help). Exported as

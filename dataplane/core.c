@@ -9,6 +9,7 @@
 #include "net/eth.h"
 #include "net/tcp.h"
 #include "pipeline/batch.h"
+#include "proto/otlp_grpc.h"
 #include "proto/otlp_http.h"
 #include "stats_map.h"
 
@@ -84,6 +85,8 @@ sl_core_loop(void *arg)
 			work += sl_pipe_poll(core->pipe, rx == 0);
 		if (core->http != NULL)
 			sl_http_poll(core->http);
+		if (core->grpc != NULL)
+			sl_grpc_poll(core->grpc);
 		/* TX drain: flush a partial burst once it is old or the core went idle. */
 		for (p = 0; p < core->n_ports; p++) {
 			struct sl_core_port *cp = &core->ports[p];

@@ -35,6 +35,7 @@ struct sl_core_port {
 struct sl_tcp_core;
 struct sl_pipe_core;
 struct sl_http_core;
+struct sl_grpc_core;
 
 struct sl_core {
 	uint64_t ctr[SL_CTR_MAX]; /* hot counters, private: published to stats */
@@ -54,6 +55,7 @@ struct sl_core {
 	struct sl_tcp_core *tcp;  /* this core's TCP (NULL in unit tests of lower layers) */
 	struct sl_pipe_core *pipe; /* batch builders (NULL: no pipeline) */
 	struct sl_http_core *http; /* OTLP/HTTP server, for held input (NULL: none) */
+	struct sl_grpc_core *grpc; /* OTLP/gRPC server (NULL: none) */
 	struct sl_impair *impair; /* test-only shim; NULL when off */
 	const volatile bool *quit;
 	struct sl_core_port ports[SL_MAX_PORTS];

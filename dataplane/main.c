@@ -26,6 +26,7 @@
 #include "net/tcp.h"
 #include "net/tcp_testapp.h"
 #include "pipeline/batch.h"
+#include "proto/otlp_grpc.h"
 #include "proto/otlp_http.h"
 #include "port.h"
 #include "stats_map.h"
@@ -43,6 +44,7 @@ static struct sl_core *cores[SL_MAX_POLL];
 static struct sl_tcp_core *tcps[SL_MAX_POLL];
 static struct sl_testapp *testapps[SL_MAX_POLL];
 static struct sl_http_core *https[SL_MAX_POLL];
+static struct sl_grpc_core *grpcs[SL_MAX_POLL];
 static struct sl_impair *impairs[SL_MAX_POLL];
 static struct sl_pipe_core *pipes[SL_MAX_POLL];
 static struct sl_flush *flush;
@@ -304,7 +306,8 @@ setup_cores(void)
 		                              RTE_CACHE_LINE_SIZE, socket);
 		if (pipes[i] == NULL)
 			return -ENOMEM;
-		rc = sl_pipe_core_init(pipes[i], c, &cfg.pipeline, cfg.http.max_body_bytes, flush,
+		rc = sl_pipe_core_init(pipes[i], c, &cfg.pipeline,
+		                       RTE_MAX(cfg.http.max_body_bytes, cfg.grpc.max_message_bytes), flush,
 		                       socket);
 		if (rc < 0)
 			return rc;
@@ -314,6 +317,19 @@ setup_cores(void)
 		if (rc < 0)
 			return rc;
 		c->http = https[i];
+		grpcs[i] = rte_zmalloc_socket("sl_grpc_core", sizeof(*grpcs[i]),
+		                              RTE_CACHE_LINE_SIZE, socket);
+		if (grpcs[i] == NULL)
+			return -ENOMEM;
+		rc = sl_grpc_core_init(grpcs[i], &cfg.grpc, c->ctr, &tcps[i]->wheel, &c->now,
+		                       cfg.tcp.max_conns, cfg.http.max_resources,
+		                       cfg.test.http_pressure, pipes[i], cfg.pipeline.durability);
+		if (rc < 0)
+			return rc;
+		rc = sl_grpc_listen(grpcs[i], tcps[i]);
+		if (rc < 0)
+			return rc;
+		c->grpc = grpcs[i];
 		if (cfg.test.tcp_echo_port != 0 || cfg.test.tcp_discard_port != 0) {
 			testapps[i] = rte_zmalloc_socket("sl_testapp", sizeof(*testapps[i]),
 			                                 RTE_CACHE_LINE_SIZE, socket);
@@ -376,6 +392,8 @@ teardown(void)
 		if (cores[i] == NULL || pipes[i] == NULL || pipes[i]->core == NULL)
 			continue;
 		cores[i]->impair = NULL;
+		/* GOAWAY first: clients stop opening streams, those in flight get answers below. */
+		sl_grpc_shutdown(grpcs[i]);
 		if (sl_pipe_drain(pipes[i], SHUTDOWN_DRAIN_MS) < 0)
 			SL_LOG(ERR, "core %u: batches still being flushed after %u ms", i,
 			       SHUTDOWN_DRAIN_MS);
@@ -404,6 +422,9 @@ teardown(void)
 		sl_http_core_fini(https[i]);
 		rte_free(https[i]);
 		https[i] = NULL;
+		sl_grpc_core_fini(grpcs[i]);
+		rte_free(grpcs[i]);
+		grpcs[i] = NULL;
 		sl_testapp_fini(testapps[i]);
 		rte_free(testapps[i]);
 		testapps[i] = NULL;

@@ -515,20 +515,7 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 		respond_error(hc, h, 400, RPC_INVALID_ARGUMENT, true, NULL, msg);
 		return;
 	}
-	{
-		static const enum sl_ctr req_ctr[SL_SIGNAL_MAX] = {
-		    SL_CTR_OTLP_TRACES_REQ, SL_CTR_OTLP_METRICS_REQ, SL_CTR_OTLP_LOGS_REQ};
-		static const enum sl_ctr item_ctr[SL_SIGNAL_MAX] = {
-		    SL_CTR_OTLP_SPANS, SL_CTR_OTLP_POINTS, SL_CTR_OTLP_LOGS};
-		uint64_t bytes = 0;
-
-		for (i = 0; i < n; i++)
-			bytes += hc->iov[i].len;
-		ctr(hc)[req_ctr[h->signal]]++;
-		ctr(hc)[item_ctr[h->signal]] += hc->res.items;
-		ctr(hc)[SL_CTR_OTLP_RESOURCES] += hc->res.n_entries;
-		ctr(hc)[SL_CTR_OTLP_BYTES] += bytes;
-	}
+	sl_otlp_count_request(ctr(hc), h->signal, &hc->res, hc->iov, n);
 	if (hc->pipe != NULL) {
 		struct sl_pipe_req req = {
 		    .signal = h->signal,
@@ -567,6 +554,25 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 		respond(hc, h, 200, true, NULL, "{}", 2, "application/json");
 	else
 		respond(hc, h, 200, true, NULL, "", 0, "application/x-protobuf");
+}
+
+void
+sl_otlp_count_request(uint64_t *c, enum sl_signal sig, const struct sl_otlp_walk_result *res,
+                      const struct sl_iov *iov, unsigned n)
+{
+	static const enum sl_ctr req_ctr[SL_SIGNAL_MAX] = {
+	    SL_CTR_OTLP_TRACES_REQ, SL_CTR_OTLP_METRICS_REQ, SL_CTR_OTLP_LOGS_REQ};
+	static const enum sl_ctr item_ctr[SL_SIGNAL_MAX] = {
+	    SL_CTR_OTLP_SPANS, SL_CTR_OTLP_POINTS, SL_CTR_OTLP_LOGS};
+	uint64_t bytes = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		bytes += iov[i].len;
+	c[req_ctr[sig]]++;
+	c[item_ctr[sig]] += res->items;
+	c[SL_CTR_OTLP_RESOURCES] += res->n_entries;
+	c[SL_CTR_OTLP_BYTES] += bytes;
 }
 
 /* The pipeline finished a deferred response: cookie is (generation << 32) | connection. */

@@ -94,6 +94,13 @@ int sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc,
  */
 void sl_http_poll(struct sl_http_core *hc);
 
+/*
+ * Count one valid request of sig (requests, items, Resource entries, bytes of
+ * the n fragments) in the core's counters c. Shared with OTLP/gRPC.
+ */
+void sl_otlp_count_request(uint64_t *c, enum sl_signal sig, const struct sl_otlp_walk_result *res,
+                           const struct sl_iov *iov, unsigned n);
+
 /* Free everything (connections must already be gone: call after sl_tcp_core_fini). */
 void sl_http_core_fini(struct sl_http_core *hc);
 
