@@ -868,19 +868,21 @@ cmd_status(struct ctl *c, struct out *o)
 		        "{\"instance\":\"%s\",\"pid\":%d,\"version\":%" PRIu64 ",\"generation\":%" PRIu64
 		        ",\"crc32c\":\"%08x\",\"body_crc32c\":\"%08x\",\"image_bytes\":%u,\"routes\":%u,"
 		        "\"faults\":%u,\"tables\":\"%s\",\"state_dir\":\"%s\",\"dataplane_reader\":%s,"
-		        "\"dataplane_pid\":%d}\n",
+		        "\"dataplane_pid\":%d,\"dataplane_generation\":%" PRIu64 "}\n",
 		        c->instance, getpid(), c->version, c->mc.generation, h ? h->crc32c : 0,
 		        h ? h->body_crc32c : 0, h ? h->total_size : 0, c->dyn->n_routes,
 		        c->dyn->n_faults, c->tables.path, c->state, dp ? "true" : "false",
-		        r->dataplane_pid);
+		        r->dataplane_pid,
+		        (uint64_t)__atomic_load_n(&r->dataplane_min_gen, __ATOMIC_RELAXED));
 	else
 		fprintf(o->o,
 		        "sluice-control for %s: pid %d, version %" PRIu64 ", generation %" PRIu64
 		        " (crc32c %08x, %u bytes), %u route(s), %u fault(s)\n"
-		        "tables %s; state %s; dataplane %s\n",
+		        "tables %s; state %s; dataplane %s (its cores on generation %" PRIu64 ")\n",
 		        c->instance, getpid(), c->version, c->mc.generation, h ? h->crc32c : 0,
 		        h ? h->total_size : 0, c->dyn->n_routes, c->dyn->n_faults, c->tables.path,
-		        c->state, dp ? "attached" : "not attached to the tables");
+		        c->state, dp ? "attached" : "not attached to the tables",
+		        (uint64_t)__atomic_load_n(&r->dataplane_min_gen, __ATOMIC_RELAXED));
 	return RC_OK;
 }
 

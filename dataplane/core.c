@@ -74,6 +74,9 @@ sl_core_loop(void *arg)
 	while (!*core->quit) {
 		start = rte_rdtsc();
 		core->now = start;
+		/* A quiescent point: requests of this iteration see exactly one table generation. */
+		if (core->tables != NULL)
+			core->tbl = sl_tables_enter(core->tables, &core->tbl_rd);
 		rx = 0;
 		for (p = 0; p < core->n_ports; p++)
 			rx += poll_port(core, &core->ports[p]);
@@ -110,6 +113,9 @@ sl_core_loop(void *arg)
 	}
 	for (p = 0; p < core->n_ports; p++)
 		sl_core_tx_flush(core, &core->ports[p]);
+	if (core->tables != NULL)
+		sl_tables_leave(core->tables, &core->tbl_rd);
+	core->tbl = NULL;
 	core->now = rte_rdtsc();
 	sl_core_publish(core);
 	return 0;

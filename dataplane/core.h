@@ -15,6 +15,7 @@
 #include "port.h"
 #include "sl_common.h"
 #include "stats_shm.h"
+#include "tables.h"
 
 /* This core's queue pair on one port, and the packets it has yet to transmit there. */
 struct sl_core_port {
@@ -55,6 +56,9 @@ struct sl_core {
 	struct sl_tcp_core *tcp;  /* this core's TCP (NULL in unit tests of lower layers) */
 	struct sl_pipe_core *pipe; /* batch builders (NULL: no pipeline) */
 	struct sl_http_core *http; /* OTLP/HTTP server, for held input (NULL: none) */
+	struct sl_tables *tables;  /* route/fault tables (NULL in unit tests) */
+	struct sl_tables_reader tbl_rd;
+	const struct sl_tbl_hdr *tbl; /* this iteration's image; NULL: static defaults */
 	struct sl_grpc_core *grpc; /* OTLP/gRPC server (NULL: none) */
 	struct sl_impair *impair; /* test-only shim; NULL when off */
 	const volatile bool *quit;

@@ -48,6 +48,7 @@ static struct sl_grpc_core *grpcs[SL_MAX_POLL];
 static struct sl_impair *impairs[SL_MAX_POLL];
 static struct sl_pipe_core *pipes[SL_MAX_POLL];
 static struct sl_flush *flush;
+static struct sl_tables tables = {.fd = -1};
 static struct sl_tcp_syncookie_key cookie_key;
 static struct sl_stats_map stats;
 static struct rte_mempool *pool;
@@ -234,6 +235,7 @@ housekeeping(uint64_t now_tsc)
 		h->mbufs_in_use = rte_mempool_in_use_count(pool);
 	}
 	__atomic_store_n(&h->heartbeat_ns, sl_stats_now_ns(), __ATOMIC_RELAXED);
+	sl_tables_housekeeping(&tables, cfg.dataplane.instance, sl_stats_now_ns());
 }
 
 /* Longest a stopping dataplane waits for flush workers to write what it accepted. */
@@ -254,6 +256,7 @@ flush_cpu_ok(unsigned cpu)
 static int
 setup_cores(void)
 {
+	tables.n_readers = cfg.dataplane.n_poll;
 	uint64_t hz = rte_get_tsc_hz();
 	uint32_t i;
 	uint16_t p;
@@ -277,6 +280,8 @@ setup_cores(void)
 		c->tx_drain_tsc = hz * cfg.dataplane.tx_drain_us / 1000000u;
 		c->publish_interval_tsc = hz * cfg.dataplane.stats_interval_ms / 1000u;
 		c->stats = sl_stats_core_at(&stats, i);
+		c->tables = &tables;
+		c->tbl_rd.id = i;
 		c->stats->lcore_id = lcore;
 		c->stats->core_idx = i;
 		rc = sl_arp_cache_init(&c->arp, cfg.dataplane.arp_entries,
@@ -383,6 +388,8 @@ teardown(void)
 
 	if (stats.base != NULL)
 		sl_stats_hdr(&stats)->state = SL_STATS_STOPPING;
+	/* The poll loops have ended: no core reads an image any more. */
+	sl_tables_detach(&tables);
 	/*
 	 * Seal what the batches hold and wait for the flush workers, so requests
 	 * answered "received" are written and those waiting for "persisted" get
