@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -21,6 +20,7 @@
 #include "config.h"
 #include "core.h"
 #include "flush/worker.h"
+#include "huge.h"
 #include "impair.h"
 #include "log.h"
 #include "net/tcp.h"
@@ -32,8 +32,6 @@
 #include "stats_map.h"
 
 #define PROG              "sluice-dataplane"
-#define HUGETLBFS_MAGIC   0x958458f6
-#define HUGEPAGE_2M_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 #define EAL_ARGS_MAX      64
 
 static volatile bool quit;
@@ -70,34 +68,11 @@ usage(FILE *f)
 	           "Runs in the foreground until SIGINT or SIGTERM. See docs/operations.md.\n");
 }
 
-/* Free 2 MiB hugepages, or -1 when the kernel has none configured. */
-static long
-free_hugepages(void)
-{
-	FILE *f = fopen(HUGEPAGE_2M_SYSFS, "r");
-	long n = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
-}
-
-static bool
-is_hugetlbfs(const char *dir)
-{
-	struct statfs sfs;
-
-	return statfs(dir, &sfs) == 0 && (unsigned long)sfs.f_type == HUGETLBFS_MAGIC;
-}
-
 /* Decide hugepages or --no-huge; returns 0 or -1 after printing why we refuse. */
 static int
 choose_memory(void)
 {
-	long need = (long)(cfg.dataplane.memory_mb / 2), have = free_hugepages();
+	long need = (long)(cfg.dataplane.memory_mb / 2), have = sl_huge_free_2m();
 
 	if (cfg.dataplane.huge == SL_HUGE_OFF) {
 		use_huge = false;
@@ -186,7 +161,7 @@ build_eal_args(char **argv, unsigned int *argc, char (*slots)[SL_DEVARGS_LEN + 6
 		argv[n++] = "--no-shconf";
 	} else {
 		argv[n++] = "--in-memory";
-		if (is_hugetlbfs(cfg.dataplane.huge_dir)) {
+		if (sl_huge_is_hugetlbfs(cfg.dataplane.huge_dir)) {
 			argv[n++] = "--huge-dir";
 			argv[n++] = cfg.dataplane.huge_dir;
 		}

@@ -52,7 +52,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +70,7 @@
 
 #include "config.h"
 #include "core.h"
+#include "huge.h"
 #include "net/arp.h"
 #include "net/tcp.h"
 #include "port.h"
@@ -104,8 +104,6 @@
 /* A partial TX burst waits at most this long (the dataplane's default tx_drain_us). */
 #define TX_DRAIN_US 20
 #define EAL_ARGS_MAX 32
-#define HUGETLBFS_MAGIC 0x958458f6
-#define HUGEPAGE_2M_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
 enum gstate { G_UNOPENED, G_BACKOFF, G_CONNECTING, G_IDLE, G_SENDING, G_WAITING };
 
@@ -886,28 +884,6 @@ run_loop(void)
 
 /* ---- set-up ---- */
 
-static long
-free_hugepages(void)
-{
-	FILE *f = fopen(HUGEPAGE_2M_SYSFS, "r");
-	long n = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
-}
-
-static bool
-is_hugetlbfs(const char *dir)
-{
-	struct statfs sfs;
-
-	return statfs(dir, &sfs) == 0 && (unsigned long)sfs.f_type == HUGETLBFS_MAGIC;
-}
-
 /* Map an ethdev name "<driver>_<name>" back to the port kind sl_port_setup wants. */
 static int
 port_conf_from_name(const char *dev, struct sl_port_conf *pc)
@@ -940,7 +916,7 @@ eal_start(const struct sl_gen_dpdk_conf *cf, uint32_t memory_mb, char *err, size
 	static char lcores[16], mem[16], prefix[64], vdev[512];
 	char *argv[EAL_ARGS_MAX + 1];
 	bool huge = false;
-	long need = (long)(memory_mb / 2) + 8, have = free_hugepages();
+	long need = (long)(memory_mb / 2) + 8, have = sl_huge_free_2m();
 	int n = 0;
 
 	if (cf->huge == SL_GEN_HUGE_ON || (cf->huge == SL_GEN_HUGE_AUTO && have >= need))
@@ -969,7 +945,7 @@ eal_start(const struct sl_gen_dpdk_conf *cf, uint32_t memory_mb, char *err, size
 	/* As the dataplane (main.c): no runtime files, no hugepage files left behind. */
 	if (huge) {
 		argv[n++] = "--in-memory";
-		if (cf->huge_dir && is_hugetlbfs(cf->huge_dir)) {
+		if (cf->huge_dir && sl_huge_is_hugetlbfs(cf->huge_dir)) {
 			argv[n++] = "--huge-dir";
 			argv[n++] = (char *)cf->huge_dir;
 		}
