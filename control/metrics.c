@@ -57,12 +57,132 @@ family(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# TYPE %s %s\n", name, type);
 }
 
+/* A label value: backslash, double quote and newline escaped (exposition format). */
+static void
+label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+/* True when the region already exports a counter called name (a newer writer's enum). */
+static bool
+region_has(const struct sl_stats_map *m, const char *name)
+{
+	const struct sl_stats_hdr *h = sl_stats_hdr(m);
+
+	for (uint32_t k = 0; k < h->n_counters; k++)
+		if (strcmp(sl_stats_counter_name(m, k), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Named counters, summed over cores: per kind and value one counter family
+ * labelled with the kind (sluice_route_items_total{route="checkout"}). A
+ * family is written even with no series so its HELP/TYPE are always there.
+ */
+static void
+write_named(FILE *f, const struct sl_stats_map *m, const struct sl_stats_named *all, uint32_t cnt)
+{
+	uint32_t kind, v, e;
+
+	for (kind = SL_NAMED_FREE + 1; sl_stats_named_desc(kind) != NULL; kind++) {
+		const struct sl_stats_named_desc *d = sl_stats_named_desc(kind);
+
+		for (v = 0; v < SL_NAMED_V; v++) {
+			if (d->metric[v] == NULL || region_has(m, d->metric[v]))
+				continue;
+			family(f, d->metric[v], "counter", d->help[v]);
+			for (e = 0; e < cnt; e++) {
+				if (all[e].kind != kind)
+					continue;
+				fprintf(f, "%s{%s=\"", d->metric[v], d->kind);
+				label_value(f, all[e].name);
+				fprintf(f, "\"} %" PRIu64 "\n", all[e].v[v]);
+			}
+		}
+	}
+}
+
+/* Microseconds as decimal seconds without trailing zeros: 25 -> "0.000025", 1000000 -> "1". */
+static void
+us_as_seconds(char *out, size_t len, uint64_t us)
+{
+	int n = snprintf(out, len, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
+
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+}
+
+static void
+hist_series(FILE *f, const char *name, const char *labels, const struct sl_stats_hist *hs)
+{
+	static const uint32_t bounds_us[SL_STATS_HIST_BUCKETS - 1] = SL_STATS_HIST_BOUNDS_US;
+	uint64_t cum = 0;
+	char le[32];
+	uint32_t b;
+
+	for (b = 0; b < SL_STATS_HIST_BUCKETS - 1; b++) {
+		cum += hs->bucket[b];
+		us_as_seconds(le, sizeof(le), bounds_us[b]);
+		fprintf(f, "%s_bucket{%s,le=\"%s\"} %" PRIu64 "\n", name, labels, le, cum);
+	}
+	cum += hs->bucket[b];
+	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %" PRIu64 "\n", name, labels, cum);
+	fprintf(f, "%s_sum{%s} %" PRIu64 ".%09" PRIu64 "\n", name, labels, hs->sum_ns / 1000000000,
+	        hs->sum_ns % 1000000000);
+	/* _count equals the +Inf bucket by definition: derive it, do not trust a second field. */
+	fprintf(f, "%s_count{%s} %" PRIu64 "\n", name, labels, cum);
+}
+
+/*
+ * Histograms: per poll core (core="N",kind="poll"; flush workers observe no
+ * requests) and core="total",kind="all", buckets made cumulative here.
+ */
+static void
+write_hists(FILE *f, const struct sl_stats_core_snap *snap, uint32_t n, uint32_t n_flush)
+{
+	char labels[48];
+	uint32_t id, i, b;
+
+	for (id = 0; id < SL_STATS_HIST_MAX; id++) {
+		const char *name = sl_stats_hist_name(id);
+		struct sl_stats_hist sum;
+
+		memset(&sum, 0, sizeof(sum));
+		family(f, name, "histogram", sl_stats_hist_help(id));
+		for (i = 0; i < n; i++) {
+			const struct sl_stats_hist *hs = &snap[i].ext.hist[id];
+
+			if (i < n - n_flush) {
+				snprintf(labels, sizeof(labels), "core=\"%u\",kind=\"poll\"", i);
+				hist_series(f, name, labels, hs);
+			}
+			for (b = 0; b < SL_STATS_HIST_BUCKETS; b++)
+				sum.bucket[b] += hs->bucket[b];
+			sum.count += hs->count;
+			sum.sum_ns += hs->sum_ns;
+		}
+		hist_series(f, name, "core=\"total\",kind=\"all\"", &sum);
+	}
+}
+
 int
 sl_metrics_write(FILE *f, const struct sl_stats_map *m, const struct sl_metrics_control *c)
 {
 	struct sl_stats_core_snap *snap = NULL;
+	struct sl_stats_named *named = NULL;
 	const struct sl_stats_hdr *h = NULL;
-	uint32_t n = 0, n_flush = 0, i, k;
+	uint32_t n = 0, n_flush = 0, n_named = 0, i, k;
 	bool up = false;
 
 	if (m != NULL && m->base != NULL) {
@@ -77,6 +197,13 @@ sl_metrics_write(FILE *f, const struct sl_stats_map *m, const struct sl_metrics_
 				free(snap);
 				return -EAGAIN;
 			}
+		/* Merged before any output: a failure leaves no half-written exposition. */
+		named = malloc(((size_t)n * SL_STATS_NAMED_MAX + 1) * sizeof(*named));
+		if (named == NULL) {
+			free(snap);
+			return -ENOMEM;
+		}
+		n_named = sl_stats_named_merge(snap, n, named, n * SL_STATS_NAMED_MAX);
 		up = sl_stats_alive(m, HEARTBEAT_MAX_AGE_MS);
 	}
 	if (h != NULL) {
@@ -121,6 +248,8 @@ sl_metrics_write(FILE *f, const struct sl_stats_map *m, const struct sl_metrics_
 			        "%" PRIu64 "\n",
 			        reason, sum);
 		}
+		write_named(f, m, named, n_named);
+		write_hists(f, snap, n, n_flush);
 		family(f, "sluice_dataplane_start_time_seconds", "gauge",
 		       "when the dataplane started (unix time)");
 		fprintf(f, "sluice_dataplane_start_time_seconds %.3f\n",
@@ -131,6 +260,7 @@ sl_metrics_write(FILE *f, const struct sl_stats_map *m, const struct sl_metrics_
 	family(f, "sluice_dataplane_up", "gauge",
 	       "1 when the dataplane's stats heartbeat is fresh, else 0");
 	fprintf(f, "sluice_dataplane_up %d\n", up ? 1 : 0);
+	free(named);
 	free(snap);
 	if (c == NULL)
 		return 0;

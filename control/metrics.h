@@ -28,8 +28,12 @@ struct sl_metrics_control {
  * when no dataplane runs) one family with HELP and TYPE, a series per core
  * (labels core="<index>", kind="poll"|"flush") and core="total"; names
  * without _total are gauges. Drop reasons as sluice_dropped_packets_total
- * {reason=...}. Then sluice_dataplane_up and the sluice_control_* families.
- * Returns 0 or -EAGAIN if a core block never settled.
+ * {reason=...}. The named counters summed over cores, one counter family per
+ * kind and value labelled with the kind (sluice_route_items_total{route=...},
+ * names in sl_stats_named_desc()). The histograms (sluice_request_duration_seconds)
+ * per poll core and core="total": cumulative _bucket{le=...} in seconds, +Inf,
+ * _sum in seconds, _count. Then sluice_dataplane_up and the sluice_control_* families.
+ * Returns 0, or before writing anything -EAGAIN (a core block never settled) or -ENOMEM.
  */
 int sl_metrics_write(FILE *f, const struct sl_stats_map *m, const struct sl_metrics_control *c);
 

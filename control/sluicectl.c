@@ -37,15 +37,17 @@ static void
 usage(FILE *f)
 {
 	fprintf(
-	    f, "usage: " PROG " [--instance NAME] [--config FILE] [--json] COMMAND [ARGS]\n"
-	       "\n"
-	       "commands:\n"
-	       "  status                 is the dataplane running (exit 0) or not (exit 3)\n"
-	       "  stats [--watch [S]]    counters per core and in total, drops by reason, busy %%\n"
-	       "  ports                  ports with addresses and device counters\n"
-	       "  config get KEY         one configuration value (e.g. demo.netns, ports.0.ipv4)\n"
-	       "  config check           validate the configuration file\n"
-	       "  config doc             the configuration key reference (markdown)\n");
+	    f,
+	    "usage: " PROG " [--instance NAME] [--config FILE] [--json] COMMAND [ARGS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  status                 is the dataplane running (exit 0) or not (exit 3)\n"
+	    "  stats [--watch [S]]    counters per core and in total, drops by reason, busy %%,\n"
+	    "                         route/fault/tenant counters, request latency\n"
+	    "  ports                  ports with addresses and device counters\n"
+	    "  config get KEY         one configuration value (e.g. demo.netns, ports.0.ipv4)\n"
+	    "  config check           validate the configuration file\n"
+	    "  config doc             the configuration key reference (markdown)\n");
 	sl_ctl_cli_usage(f);
 	sl_segments_cli_usage(f);
 	fprintf(
@@ -190,7 +192,9 @@ struct totals {
 	uint32_t n_cores;
 	uint32_t n_flush; /* the last n_flush blocks are flush workers */
 	struct sl_stats_core_snap core[SL_MAX_POLL + SL_MAX_FLUSH];
-	struct sl_stats_core_snap sum;
+	struct sl_stats_core_snap sum; /* ext.hist summed; ext.named unused (see named) */
+	uint32_t n_named;
+	struct sl_stats_named named[(SL_MAX_POLL + SL_MAX_FLUSH) * SL_STATS_NAMED_MAX];
 };
 
 static int
@@ -210,8 +214,87 @@ read_totals(const struct sl_stats_map *m, struct totals *t)
 			t->sum.counters[k] += t->core[i].counters[k];
 		for (k = 0; k < h->n_drops; k++)
 			t->sum.drops[k] += t->core[i].drops[k];
+		for (k = 0; k < SL_STATS_HIST_MAX; k++) {
+			const struct sl_stats_hist *src = &t->core[i].ext.hist[k];
+			struct sl_stats_hist *dst = &t->sum.ext.hist[k];
+
+			for (uint32_t b = 0; b < SL_STATS_HIST_BUCKETS; b++)
+				dst->bucket[b] += src->bucket[b];
+			dst->count += src->count;
+			dst->sum_ns += src->sum_ns;
+		}
 	}
+	t->n_named = sl_stats_named_merge(t->core, t->n_cores, t->named,
+	                                  sizeof(t->named) / sizeof(t->named[0]));
 	return 0;
+}
+
+/* s as a JSON string body: quote, backslash and control characters escaped. */
+static void
+json_str(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+}
+
+/* Is the q-quantile past the last finite bound? Then it is only "more than 10 s". */
+static bool
+quantile_past_bounds(const struct sl_stats_hist *hs, double q)
+{
+	uint64_t total = 0, inf = hs->bucket[SL_STATS_HIST_BUCKETS - 1];
+
+	for (uint32_t b = 0; b < SL_STATS_HIST_BUCKETS; b++)
+		total += hs->bucket[b];
+	return total != 0 && (double)(total - inf) < q * (double)total;
+}
+
+static void
+json_named_hists(const struct totals *t)
+{
+	uint32_t e, v, id, b;
+
+	printf(",\"named\":[");
+	for (e = 0; e < t->n_named; e++) {
+		const struct sl_stats_named *x = &t->named[e];
+		const struct sl_stats_named_desc *d = sl_stats_named_desc(x->kind);
+
+		printf("%s{\"kind\":\"%s\",\"name\":\"", e ? "," : "", d->kind);
+		json_str(x->name);
+		printf("\",\"id\":%" PRIu32, x->id);
+		for (v = 0; v < SL_NAMED_V; v++)
+			if (d->v[v] != NULL)
+				printf(",\"%s\":%" PRIu64, d->v[v], x->v[v]);
+		printf("}");
+	}
+	printf("],\"histograms\":[");
+	for (id = 0; id < SL_STATS_HIST_MAX; id++) {
+		const struct sl_stats_hist *hs = &t->sum.ext.hist[id];
+		char name[SL_STATS_NAME_LEN];
+		double p50 = sl_stats_hist_quantile(hs, 0.5),
+		       p99 = sl_stats_hist_quantile(hs, 0.99);
+
+		short_name(sl_stats_hist_name(id), name, sizeof(name));
+		printf("%s{\"name\":\"%s\",\"count\":%" PRIu64 ",\"sum_seconds\":%.9f",
+		       id ? "," : "", name, hs->count, (double)hs->sum_ns / 1e9);
+		if (p50 < 0)
+			printf(",\"p50_seconds\":null,\"p99_seconds\":null");
+		else
+			printf(",\"p50_seconds\":%.9g,\"p99_seconds\":%.9g", p50, p99);
+		printf(",\"bounds_seconds\":[");
+		for (b = 0; b < SL_STATS_HIST_BUCKETS - 1; b++)
+			printf("%s%g", b ? "," : "", sl_stats_hist_bound_s(b));
+		printf("],\"buckets\":[");
+		for (b = 0; b < SL_STATS_HIST_BUCKETS; b++)
+			printf("%s%" PRIu64, b ? "," : "", hs->bucket[b]);
+		printf("]}");
+	}
+	printf("]");
 }
 
 static double
@@ -263,7 +346,9 @@ print_stats_json(const struct sl_stats_map *m, const struct totals *t)
 	       h->instance, h->pid, state_name(m), h->huge ? "true" : "false", h->tsc_hz,
 	       h->mbufs_total, h->mbufs_in_use);
 	json_block(m, &t->sum);
-	printf("},\"cores\":[");
+	printf("}");
+	json_named_hists(t);
+	printf(",\"cores\":[");
 	for (i = 0; i < t->n_cores; i++) {
 		printf("%s{\"core\":%u,\"lcore\":%u,\"kind\":\"%s\",", i ? "," : "",
 		       t->core[i].core_idx, t->core[i].lcore_id,
@@ -288,6 +373,66 @@ print_stats_json(const struct sl_stats_map *m, const struct totals *t)
 		    p->oerrors, p->rx_nombuf);
 	}
 	printf("]}\n");
+}
+
+/* A duration in seconds, readable: "850 us", "12.3 ms", "1.25 s". */
+static void
+fmt_duration(char *out, size_t len, double s)
+{
+	if (s < 1e-3)
+		snprintf(out, len, "%.1f us", s * 1e6);
+	else if (s < 1.0)
+		snprintf(out, len, "%.1f ms", s * 1e3);
+	else
+		snprintf(out, len, "%.2f s", s);
+}
+
+/* Named counters per kind (summed over cores), then each histogram's count and quantiles. */
+static void
+print_named_hists(const struct totals *t)
+{
+	uint32_t kind, e, v, id;
+
+	for (kind = SL_NAMED_FREE + 1; sl_stats_named_desc(kind) != NULL; kind++) {
+		const struct sl_stats_named_desc *d = sl_stats_named_desc(kind);
+		bool head = false;
+
+		for (e = 0; e < t->n_named; e++) {
+			if (t->named[e].kind != kind)
+				continue;
+			if (!head) {
+				printf("%ss (summed over cores):\n  %-36s", d->kind, "name");
+				for (v = 0; v < SL_NAMED_V; v++)
+					if (d->v[v] != NULL)
+						printf(" %17s", d->v[v]);
+				printf("\n");
+				head = true;
+			}
+			printf("  %-36s", t->named[e].name);
+			for (v = 0; v < SL_NAMED_V; v++)
+				if (d->v[v] != NULL)
+					printf(" %17" PRIu64, t->named[e].v[v]);
+			printf("\n");
+		}
+	}
+	printf("latency (all cores; quantiles interpolated in buckets):\n");
+	for (id = 0; id < SL_STATS_HIST_MAX; id++) {
+		const struct sl_stats_hist *hs = &t->sum.ext.hist[id];
+		const double qs[2] = {0.5, 0.99};
+		char name[SL_STATS_NAME_LEN], q[2][32];
+
+		short_name(sl_stats_hist_name(id), name, sizeof(name));
+		for (int i = 0; i < 2; i++) {
+			if (hs->count == 0)
+				snprintf(q[i], sizeof(q[i]), "-");
+			else if (quantile_past_bounds(hs, qs[i]))
+				snprintf(q[i], sizeof(q[i]), "> %g s",
+				         sl_stats_hist_bound_s(SL_STATS_HIST_BUCKETS - 2));
+			else
+				fmt_duration(q[i], sizeof(q[i]), sl_stats_hist_quantile(hs, qs[i]));
+		}
+		printf("  %-36s %16" PRIu64 "   p50 %-10s p99 %s\n", name, hs->count, q[0], q[1]);
+	}
 }
 
 static void
@@ -334,6 +479,7 @@ print_stats_table(const struct sl_stats_map *m, const struct totals *t, const st
 			continue;
 		printf("  %-36s %16" PRIu64 "\n", sl_stats_drop_name(m, k), t->sum.drops[k]);
 	}
+	print_named_hists(t);
 }
 
 static volatile bool stop;

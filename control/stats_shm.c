@@ -2,8 +2,10 @@
 /* The shared-memory stats region: creation by the dataplane, lock-free reads by everyone else. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -15,7 +17,40 @@
 #define X_NAME(e, name, help) name,
 static const char *const ctr_names[SL_CTR_MAX] = {SL_CORE_COUNTERS(X_NAME)};
 static const char *const drop_names[SL_DROP_MAX] = {SL_DROP_REASONS(X_NAME)};
+static const char *const hist_names[SL_STATS_HIST_MAX] = {SL_CORE_HISTOGRAMS(X_NAME)};
 #undef X_NAME
+#define X_HELP(e, name, help) help,
+static const char *const hist_helps[SL_STATS_HIST_MAX] = {SL_CORE_HISTOGRAMS(X_HELP)};
+#undef X_HELP
+
+/* Value meanings per kind: the comment of enum sl_named_kind. */
+static const struct sl_stats_named_desc named_desc[] = {
+    [SL_NAMED_ROUTE] = {"route",
+                        {"entries", "items", "dropped_items", "sampled_out_items"},
+                        {"sluice_route_entries_total", "sluice_route_items_total",
+                         "sluice_route_items_dropped_total",
+                         "sluice_route_items_sampled_out_total"},
+                        {"resource entries classified to the route",
+                         "items (spans, data points, log records) classified to the route",
+                         "items the route accepted and discarded (drop route); all routes per "
+                         "core: sluice_route_dropped_items_total",
+                         "items the route's sampling left out; all routes per core: "
+                         "sluice_route_sampled_out_items_total"}},
+    [SL_NAMED_FAULT] = {"fault",
+                        {"matched_requests", "fired_requests", NULL, NULL},
+                        {"sluice_fault_matched_requests_total", "sluice_fault_fired_requests_total",
+                         NULL, NULL},
+                        {"requests the fault's match selected",
+                         "requests the fault acted on (after its probability)", NULL, NULL}},
+    [SL_NAMED_TENANT] = {"tenant",
+                         {"requests", "items", "limited_items", NULL},
+                         {"sluice_tenant_requests_total", "sluice_tenant_items_total",
+                          "sluice_tenant_items_limited_total", NULL},
+                         {"requests authenticated as the tenant", "items in the tenant's requests",
+                          "items refused by the tenant's rate limit (429); all tenants per core: "
+                          "sluice_tenant_limited_items_total",
+                          NULL}},
+};
 
 /* 64 bytes: a core block never shares a cache line with its neighbour. */
 #define CORE_ALIGN 64
@@ -192,7 +227,7 @@ sl_stats_drop_name(const struct sl_stats_map *m, uint32_t i)
 
 void
 sl_stats_core_publish(struct sl_stats_core *dst, const uint64_t *counters, const uint64_t *drops,
-                      uint64_t tsc)
+                      const struct sl_stats_ext *ext, uint64_t tsc)
 {
 	uint64_t seq = dst->seq;
 
@@ -206,6 +241,8 @@ sl_stats_core_publish(struct sl_stats_core *dst, const uint64_t *counters, const
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(dst->counters, counters, sizeof(dst->counters));
 	memcpy(dst->drops, drops, sizeof(dst->drops));
+	if (ext != NULL)
+		memcpy(&dst->ext, ext, sizeof(dst->ext));
 	dst->publish_tsc = tsc;
 	__atomic_store_n(&dst->seq, seq + 2, __ATOMIC_RELEASE);
 }
@@ -227,13 +264,109 @@ sl_stats_core_read(const struct sl_stats_map *m, uint32_t i, struct sl_stats_cor
 		out->core_idx = c->core_idx;
 		memcpy(out->counters, c->counters, h->n_counters * sizeof(uint64_t));
 		memcpy(out->drops, c->drops, h->n_drops * sizeof(uint64_t));
+		memcpy(&out->ext, &c->ext, sizeof(out->ext));
 		/* Reader side of the seqlock: the copies must complete before the re-check. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		s2 = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
-		if (s1 == s2)
+		if (s1 == s2) {
+			/* The writer terminates names; a reader does not trust shared memory to. */
+			for (uint32_t k = 0; k < SL_STATS_NAMED_MAX; k++)
+				out->ext.named[k].name[sizeof(out->ext.named[k].name) - 1] = '\0';
 			return 0;
+		}
 	}
 	return -EAGAIN;
+}
+
+const struct sl_stats_named_desc *
+sl_stats_named_desc(unsigned kind)
+{
+	if (kind >= sizeof(named_desc) / sizeof(named_desc[0]) || named_desc[kind].kind == NULL)
+		return NULL;
+	return &named_desc[kind];
+}
+
+static int
+named_cmp(const void *a, const void *b)
+{
+	const struct sl_stats_named *x = a, *y = b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	c = strcmp(x->name, y->name);
+	if (c != 0)
+		return c;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+uint32_t
+sl_stats_named_merge(const struct sl_stats_core_snap *snaps, uint32_t n, struct sl_stats_named *out,
+                     uint32_t max)
+{
+	uint32_t i, k, j, m = 0;
+
+	/* Gather, sort by key, then fold equal neighbours: n * 256 entries at most, no hashing. */
+	for (i = 0; i < n; i++)
+		for (k = 0; k < SL_STATS_NAMED_MAX && m < max; k++)
+			if (sl_stats_named_desc(snaps[i].ext.named[k].kind) != NULL)
+				out[m++] = snaps[i].ext.named[k];
+	if (m == 0)
+		return 0;
+	qsort(out, m, sizeof(*out), named_cmp);
+	for (i = 1, k = 0; i < m; i++) {
+		if (named_cmp(&out[k], &out[i]) == 0) {
+			for (j = 0; j < SL_NAMED_V; j++)
+				out[k].v[j] += out[i].v[j];
+		} else {
+			out[++k] = out[i];
+		}
+	}
+	return k + 1;
+}
+
+double
+sl_stats_hist_bound_s(uint32_t b)
+{
+	static const uint32_t bounds_us[SL_STATS_HIST_BUCKETS - 1] = SL_STATS_HIST_BOUNDS_US;
+
+	return b < SL_STATS_HIST_BUCKETS - 1 ? (double)bounds_us[b] / 1e6 : INFINITY;
+}
+
+double
+sl_stats_hist_quantile(const struct sl_stats_hist *h, double q)
+{
+	uint64_t total = 0, cum = 0;
+	double rank, lo;
+	uint32_t b;
+
+	/* The buckets, not count: a torn-free snapshot has them equal, but trust what is summed. */
+	for (b = 0; b < SL_STATS_HIST_BUCKETS; b++)
+		total += h->bucket[b];
+	if (total == 0)
+		return -1.0;
+	rank = q * (double)total;
+	for (b = 0; b < SL_STATS_HIST_BUCKETS - 1; b++) {
+		if (h->bucket[b] != 0 && (double)(cum + h->bucket[b]) >= rank) {
+			lo = b == 0 ? 0.0 : sl_stats_hist_bound_s(b - 1);
+			return lo + (sl_stats_hist_bound_s(b) - lo) * (rank - (double)cum) /
+			                (double)h->bucket[b];
+		}
+		cum += h->bucket[b];
+	}
+	return sl_stats_hist_bound_s(SL_STATS_HIST_BUCKETS - 2);
+}
+
+const char *
+sl_stats_hist_name(uint32_t i)
+{
+	return i < SL_STATS_HIST_MAX ? hist_names[i] : NULL;
+}
+
+const char *
+sl_stats_hist_help(uint32_t i)
+{
+	return i < SL_STATS_HIST_MAX ? hist_helps[i] : NULL;
 }
 
 bool

@@ -22,8 +22,10 @@
  * and copies it into its sl_stats_core block every stats_interval_ms, under a
  * sequence count (odd while writing). Readers retry on a changed or odd count.
  * Copying, rather than counting in place, keeps readers' loads from pulling
- * the fast path's hot lines into shared state; it costs ~0.5 KiB of stores per
- * core per interval. The main lcore writes the header heartbeat and ports.
+ * the fast path's hot lines into shared state; it costs ~21 KiB of stores per
+ * core per interval (0.5 KiB of enum counters, the rest the named-counter
+ * table and histograms: ~0.2 MB/s per core at 100 ms). The main lcore writes
+ * the header heartbeat and ports.
  *
  * The names travel in the region so a reader built from another revision
  * still prints every counter; SL_STATS_VERSION changes only when the structs
@@ -33,7 +35,7 @@
 #include <stdint.h>
 
 #define SL_STATS_MAGIC    0x535441545345554cULL /* "LUESTATS" little-endian */
-#define SL_STATS_VERSION  2
+#define SL_STATS_VERSION  3
 #define SL_STATS_NAME_LEN 64
 
 /*
@@ -175,6 +177,8 @@
 	X(GRPC_UNAVAILABLE, "sluice_grpc_status_unavailable_total", "gRPC: answered UNAVAILABLE with RetryInfo") \
 	X(GRPC_UNIMPLEMENTED, "sluice_grpc_status_unimplemented_total", "gRPC: answered UNIMPLEMENTED (unknown method)") \
 	X(GRPC_INTERNAL, "sluice_grpc_status_internal_total", "gRPC: answered INTERNAL") \
+	X(GRPC_OTHER, "sluice_grpc_status_other_total", "gRPC: answered another status (fault injection)") \
+	X(GRPC_RESET, "sluice_grpc_streams_reset_total", "gRPC: streams reset by a reset fault (RST_STREAM)") \
 	X(GRPC_GZIP, "sluice_grpc_gzip_messages_total", "gRPC: gzip messages") \
 	X(GRPC_ZSTD, "sluice_grpc_zstd_messages_total", "gRPC: zstd messages") \
 	X(GRPC_RST_RECV, "sluice_grpc_rst_stream_received_total", "gRPC: RST_STREAM frames from clients") \
@@ -191,7 +195,26 @@
 	X(GRPC_MEM_LIMIT, "sluice_grpc_memory_limit_total", "gRPC: allocations refused (connection or core bound)") \
 	X(GRPC_GOAWAY_SENT, "sluice_grpc_goaway_sent_total", "gRPC: GOAWAY frames sent") \
 	X(GRPC_WINDOW_HELD, "sluice_grpc_window_held_total", "gRPC: times WINDOW_UPDATE was held back (pressure, buffer bound)") \
-	X(GRPC_BUF_OVERFLOW, "sluice_grpc_buffer_overflow_total", "gRPC: messages refused: the core's slice chunks ran out")
+	X(GRPC_BUF_OVERFLOW, "sluice_grpc_buffer_overflow_total", "gRPC: messages refused: the core's slice chunks ran out") \
+	X(TBL_SWITCHES, "sluice_tables_generation_switches_total", "poll core moved to a new table generation") \
+	X(TBL_GEN_MIX, "sluice_tables_generation_mix_total", "requests whose entries saw two generations (must stay 0)") \
+	X(TBL_CLASSIFIED, "sluice_tables_classified_requests_total", "requests classified against published tables") \
+	X(TBL_STATIC, "sluice_tables_static_requests_total", "requests classified with the static defaults (no tables)") \
+	X(ROUTE_DROPPED_ITEMS, "sluice_route_dropped_items_total", "items accepted and discarded by drop routes") \
+	X(ROUTE_SAMPLED_OUT, "sluice_route_sampled_out_items_total", "items left out by consistent sampling") \
+	X(ROUTE_FILTER_BYTES, "sluice_route_filtered_bytes_total", "bytes re-encoded by the sampling/partial filter") \
+	X(ROUTE_SINKS_FULL, "sluice_route_sink_table_full_total", "route sinks not registered (table full): written to store.dir") \
+	X(ROUTE_REBIND_SEALS, "sluice_route_rebind_seals_total", "batches sealed because their route changed with the tables") \
+	X(TENANT_LIMITED, "sluice_tenant_limited_requests_total", "requests refused 429 by a tenant rate limit") \
+	X(TENANT_LIMITED_ITEMS, "sluice_tenant_limited_items_total", "items refused by tenant rate limits") \
+	X(FAULT_DELAY, "sluice_fault_delay_fired_total", "fault injection: answers delayed") \
+	X(FAULT_ERROR, "sluice_fault_error_fired_total", "fault injection: error answers") \
+	X(FAULT_RESET, "sluice_fault_reset_fired_total", "fault injection: connections (gRPC: streams) reset") \
+	X(FAULT_THROTTLE, "sluice_fault_throttle_fired_total", "fault injection: requests throttled (429 / RESOURCE_EXHAUSTED)") \
+	X(FAULT_PARTIAL, "sluice_fault_partial_fired_total", "fault injection: partial_success answers") \
+	X(FAULT_PARTIAL_ITEMS, "sluice_fault_partial_rejected_items_total", "fault injection: items rejected via partial_success") \
+	X(FAULT_BLACKHOLE, "sluice_fault_blackhole_fired_total", "fault injection: requests accepted and never answered") \
+	X(NAMED_FULL, "sluice_named_counters_full_total", "route/fault/tenant counts lost: the core's named table is full")
 
 /*
  * Drop reasons: X(ENUM, reason label, help). Exported as
@@ -300,6 +323,66 @@ struct sl_stats_port {
 	uint64_t rx_nombuf;
 };
 
+/*
+ * Named counters: per route, fault and tenant of the control plane's tables.
+ * Their set changes with every table generation, so they are not enum
+ * counters but a small open-addressed table per core keyed by (kind, id),
+ * id being the stable CRC32C of the name the image carries. A core claims a
+ * slot the first time it counts for a name and keeps it for its lifetime
+ * (a full table counts SL_CTR_NAMED_FULL instead). Readers sum over cores by
+ * (kind, id) and label with name.
+ */
+#define SL_STATS_NAMED_MAX 256 /* power of two */
+
+enum sl_named_kind {
+	SL_NAMED_FREE = 0,
+	SL_NAMED_ROUTE = 1,  /* v[]: entries, items, items dropped (drop route), items sampled out */
+	SL_NAMED_FAULT = 2,  /* v[]: requests matched, requests fired, -, - */
+	SL_NAMED_TENANT = 3, /* v[]: requests, items, items refused (rate limit 429), - */
+};
+
+/* Prometheus names of v[0..3] per kind (metrics.c, sluicectl). */
+#define SL_NAMED_V 4
+
+struct sl_stats_named {
+	uint32_t id;   /* CRC32C of the name; with kind, the key */
+	uint8_t kind;  /* enum sl_named_kind; FREE: unused */
+	uint8_t reserved[3];
+	char name[32]; /* NUL-terminated */
+	uint64_t v[SL_NAMED_V];
+};
+
+/*
+ * Latency histograms: cumulative-ready buckets (each counts observations at
+ * or below its bound and above the previous one), then count and sum.
+ * Bounds in microseconds, SL_STATS_HIST_BOUNDS_US; the last bucket is +Inf.
+ */
+#define SL_STATS_HIST_BOUNDS_US \
+	{25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, \
+	 1000000, 2500000, 5000000, 10000000}
+#define SL_STATS_HIST_BUCKETS 19 /* 18 bounds + Inf */
+
+/* X(ENUM, prometheus base name, help) */
+#define SL_CORE_HISTOGRAMS(X) \
+	X(REQUEST, "sluice_request_duration_seconds", \
+	  "OTLP requests (HTTP and gRPC): last body byte to the answer sent")
+
+#define SL_X_ENUM_SHIST(e, name, help) SL_STATS_HIST_##e,
+enum sl_stats_hist_id { SL_CORE_HISTOGRAMS(SL_X_ENUM_SHIST) SL_STATS_HIST_MAX };
+#undef SL_X_ENUM_SHIST
+
+struct sl_stats_hist {
+	uint64_t bucket[SL_STATS_HIST_BUCKETS]; /* not cumulative */
+	uint64_t count;
+	uint64_t sum_ns;
+};
+
+/* What a core publishes besides its enum counters (same seqlock). */
+struct sl_stats_ext {
+	struct sl_stats_named named[SL_STATS_NAMED_MAX];
+	struct sl_stats_hist hist[SL_STATS_HIST_MAX];
+};
+
 struct sl_stats_core {
 	uint64_t seq; /* odd while the owner writes */
 	uint32_t lcore_id;
@@ -307,6 +390,49 @@ struct sl_stats_core {
 	uint64_t publish_tsc;
 	uint64_t counters[SL_CTR_MAX];
 	uint64_t drops[SL_DROP_MAX];
+	struct sl_stats_ext ext;
 };
+
+/*
+ * The counters of (kind, id) in a core's private ext, claiming a slot with
+ * name the first time. NULL when the table is full. Linear probing from
+ * id's low bits; no allocation.
+ */
+static inline uint64_t *
+sl_stats_named(struct sl_stats_ext *x, enum sl_named_kind kind, uint32_t id, const char *name)
+{
+	uint32_t i, k;
+
+	for (k = 0; k < SL_STATS_NAMED_MAX; k++) {
+		struct sl_stats_named *n = &x->named[(id + k) & (SL_STATS_NAMED_MAX - 1)];
+
+		if (n->kind == (uint8_t)kind && n->id == id)
+			return n->v;
+		if (n->kind == SL_NAMED_FREE) {
+			n->kind = (uint8_t)kind;
+			n->id = id;
+			for (i = 0; i + 1 < sizeof(n->name) && name[i] != '\0'; i++)
+				n->name[i] = name[i];
+			n->name[i] = '\0';
+			return n->v;
+		}
+	}
+	return (uint64_t *)0;
+}
+
+/* Count one observation of ns nanoseconds. */
+static inline void
+sl_stats_hist_observe(struct sl_stats_hist *h, uint64_t ns)
+{
+	static const uint32_t bounds_us[SL_STATS_HIST_BUCKETS - 1] = SL_STATS_HIST_BOUNDS_US;
+	uint32_t i;
+
+	for (i = 0; i < SL_STATS_HIST_BUCKETS - 1; i++)
+		if (ns <= (uint64_t)bounds_us[i] * 1000u)
+			break;
+	h->bucket[i]++;
+	h->count++;
+	h->sum_ns += ns;
+}
 
 #endif /* SL_STATS_SHM_H */

@@ -5,6 +5,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "classify.h"
 #include "core.h"
 #include "net/eth.h"
 #include "net/tcp.h"
@@ -33,7 +34,7 @@ sl_core_publish(struct sl_core *core)
 		core->ctr[SL_CTR_TCP_OOO_HELD] = core->tcp->ooo_budget.used;
 		core->ctr[SL_CTR_TIMERS] = core->tcp->wheel.pending;
 	}
-	sl_stats_core_publish(core->stats, core->ctr, core->drop, core->now);
+	sl_stats_core_publish(core->stats, core->ctr, core->drop, &core->ext, core->now);
 	core->next_publish_tsc = core->now + core->publish_interval_tsc;
 }
 
@@ -61,6 +62,28 @@ poll_port(struct sl_core *core, struct sl_core_port *cp)
 	return n;
 }
 
+/*
+ * The quiescent point at the top of an iteration: take the current table
+ * image and, when its generation changed, bind the classifier and the
+ * pipeline's route slots to it (no syscall or allocation).
+ */
+static inline void
+tables_enter(struct sl_core *core)
+{
+	const struct sl_tbl_hdr *img = sl_tables_enter(core->tables, &core->tbl_rd);
+	uint64_t g = img != NULL ? img->generation : 0;
+
+	core->tbl = img;
+	if (likely(g == core->tbl_gen))
+		return;
+	core->tbl_gen = g;
+	core->ctr[SL_CTR_TBL_SWITCHES]++;
+	if (core->cls != NULL)
+		sl_cls_bind(core->cls, img, g);
+	if (core->pipe != NULL)
+		sl_pipe_bind(core->pipe, img);
+}
+
 int
 sl_core_loop(void *arg)
 {
@@ -76,7 +99,7 @@ sl_core_loop(void *arg)
 		core->now = start;
 		/* A quiescent point: requests of this iteration see exactly one table generation. */
 		if (core->tables != NULL)
-			core->tbl = sl_tables_enter(core->tables, &core->tbl_rd);
+			tables_enter(core);
 		rx = 0;
 		for (p = 0; p < core->n_ports; p++)
 			rx += poll_port(core, &core->ports[p]);

@@ -17,6 +17,8 @@
 #include "stats_shm.h"
 #include "tables.h"
 
+struct sl_cls;
+
 /* This core's queue pair on one port, and the packets it has yet to transmit there. */
 struct sl_core_port {
 	const struct sl_port *port;
@@ -59,10 +61,13 @@ struct sl_core {
 	struct sl_tables *tables;  /* route/fault tables (NULL in unit tests) */
 	struct sl_tables_reader tbl_rd;
 	const struct sl_tbl_hdr *tbl; /* this iteration's image; NULL: static defaults */
+	uint64_t tbl_gen;             /* its generation (0: none); classifier and pipeline bound to it */
+	struct sl_cls *cls;           /* per-request classification (NULL: static defaults) */
 	struct sl_grpc_core *grpc; /* OTLP/gRPC server (NULL: none) */
 	struct sl_impair *impair; /* test-only shim; NULL when off */
 	const volatile bool *quit;
 	struct sl_core_port ports[SL_MAX_PORTS];
+	struct sl_stats_ext ext; /* named counters and histograms, published with ctr */
 } __rte_cache_aligned;
 
 /* Free m and count why. Every dropped packet goes through here. */

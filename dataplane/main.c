@@ -17,6 +17,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "classify.h"
 #include "config.h"
 #include "core.h"
 #include "flush/worker.h"
@@ -43,6 +44,7 @@ static struct sl_tcp_core *tcps[SL_MAX_POLL];
 static struct sl_testapp *testapps[SL_MAX_POLL];
 static struct sl_http_core *https[SL_MAX_POLL];
 static struct sl_grpc_core *grpcs[SL_MAX_POLL];
+static struct sl_cls *clss[SL_MAX_POLL];
 static struct sl_impair *impairs[SL_MAX_POLL];
 static struct sl_pipe_core *pipes[SL_MAX_POLL];
 static struct sl_flush *flush;
@@ -310,6 +312,18 @@ setup_cores(void)
 		if (rc < 0)
 			return rc;
 		c->grpc = grpcs[i];
+		clss[i] = rte_zmalloc_socket("sl_cls", sizeof(*clss[i]), RTE_CACHE_LINE_SIZE, socket);
+		if (clss[i] == NULL)
+			return -ENOMEM;
+		rc = sl_cls_init(clss[i], c, cfg.dataplane.n_poll, cfg.pipeline.durability,
+		                 cfg.http.max_resources,
+		                 RTE_MAX(cfg.http.max_body_bytes, cfg.grpc.max_message_bytes), &c->ext);
+		if (rc < 0)
+			return rc;
+		c->cls = clss[i];
+		https[i]->cls = clss[i];
+		grpcs[i]->cls = clss[i];
+		grpcs[i]->hist = &c->ext.hist[SL_STATS_HIST_REQUEST];
 		if (cfg.test.tcp_echo_port != 0 || cfg.test.tcp_discard_port != 0) {
 			testapps[i] = rte_zmalloc_socket("sl_testapp", sizeof(*testapps[i]),
 			                                 RTE_CACHE_LINE_SIZE, socket);
@@ -407,6 +421,10 @@ teardown(void)
 		sl_grpc_core_fini(grpcs[i]);
 		rte_free(grpcs[i]);
 		grpcs[i] = NULL;
+		if (clss[i] != NULL)
+			sl_cls_fini(clss[i]);
+		rte_free(clss[i]);
+		clss[i] = NULL;
 		sl_testapp_fini(testapps[i]);
 		rte_free(testapps[i]);
 		testapps[i] = NULL;

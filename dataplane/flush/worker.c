@@ -15,13 +15,15 @@
  *                           for each batch: free the slices' mbuf references,
  *                           status -> completion ring of the owning core
  *
- * Routes and fan-out: a batch belongs to one route (route id 0 is the
- * default route, whose sink is store.dir), and a route has up to
- * SL_ROUTE_SINKS_MAX sink directories; each worker writes <sink>/worker-<i>/
- * for each of them, opening a route's stores the first time one of its
- * batches arrives (only route 0's at start). The frame is compressed once
+ * Routes and fan-out: a batch carries its route's stable id (written into
+ * the record) and up to SL_ROUTE_SINKS_MAX sink numbers of its core's sink
+ * registry (sl_flush_sink_number: number 0 is store.dir). Each worker writes
+ * <sink>/worker-<i>/ for each, opening a directory's store the first time a
+ * batch names it (store.dir's at start) and keeping it open: one writer per
+ * directory whichever cores and routes name it. The frame is compressed once
  * and appended to every sink; the batch is durable when every one of them
- * is synced.
+ * is synced. Workers never read the control plane's table images: routes
+ * may change every millisecond while batches are in the rings.
  *
  * zstd reads the slices in place (one frame per batch, streaming over the
  * iovecs), so the only copy of the OTLP bytes is the compressed output.
@@ -79,6 +81,15 @@ struct batch_sinks {
 	uint64_t end[SL_ROUTE_SINKS_MAX];
 };
 
+/* Writers a worker keeps open: distinct sink directories over its lifetime. */
+#define WORKER_STORES_MAX 256
+
+struct store {
+	struct sl_seg_writer *w;
+	bool failed; /* open failed: logged once, batches naming it fail */
+	char dir[SL_PATH_LEN];
+};
+
 struct worker {
 	struct sl_flush *fl;
 	uint32_t idx;
@@ -86,10 +97,11 @@ struct worker {
 	pthread_t thr;
 	bool started;
 	struct rte_ring *ring;
-	/* [route][sink]: opened on first use; w[0][0] is <store.dir>/worker-<idx>, opened at start */
-	struct sl_seg_writer *w[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX];
-	uint8_t w_failed[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX]; /* open failed: logged once */
-	uint8_t w_alias[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX];  /* another slot's writer */
+	/* st[0] is <store.dir>/worker-<idx>, opened at start; others on first use */
+	struct store st[WORKER_STORES_MAX];
+	uint32_t n_st;
+	/* [core][sink number]: index + 1 into st[]; 0 until first resolved */
+	uint16_t map[SL_MAX_POLL][SL_FLUSH_SINKS_MAX];
 	/* writers appended to in the current burst, and their group commit's outcome */
 	struct sl_seg_writer *touched[FLUSH_BURST * SL_ROUTE_SINKS_MAX];
 	int touched_rc[FLUSH_BURST * SL_ROUTE_SINKS_MAX];
@@ -105,16 +117,21 @@ struct worker {
 	struct sl_stats_core *stats;
 	uint64_t ctr[SL_CTR_MAX];
 	uint64_t drop[SL_DROP_MAX];
-	char dir[SL_PATH_LEN + 32]; /* of route 0's first sink */
+	char dir[SL_PATH_LEN + 32]; /* <store.dir>/worker-<idx> */
+};
+
+/* One poll core's sink registry: written by the core only. */
+struct sink_reg {
+	uint32_t n; /* entries in use: stored with release after the entry */
+	uint32_t hash[SL_FLUSH_SINKS_MAX];
+	char dir[SL_FLUSH_SINKS_MAX][SL_PATH_LEN];
 };
 
 struct sl_flush {
 	const struct sl_config *cfg;
 	uint32_t n;
 	bool started;
-	/* sink directories per route; set before start */
-	char sinks[SL_PIPE_ROUTES_MAX][SL_ROUTE_SINKS_MAX][SL_PATH_LEN];
-	uint8_t n_sinks[SL_PIPE_ROUTES_MAX];
+	struct sink_reg reg[SL_MAX_POLL];
 	struct worker w[SL_MAX_FLUSH];
 	struct rte_ring *done[SL_MAX_POLL];
 	volatile int quit;
@@ -140,32 +157,24 @@ mkdir_p(const char *path)
 	return 0;
 }
 
-/* w[r][k] is a writer this slot opened (not one shared from another slot). */
-static bool
-first_use(const struct worker *wk, uint32_t r, uint32_t k)
-{
-	return wk->w[r][k] != NULL && !wk->w_alias[r][k];
-}
-
 static void
 stats_from_store(struct worker *wk)
 {
 	uint64_t torn = 0, torn_bytes = 0, rot = 0, ret = 0, syncs = 0;
-	uint32_t r, k;
+	uint32_t i;
 
-	for (r = 0; r < SL_PIPE_ROUTES_MAX; r++)
-		for (k = 0; k < SL_ROUTE_SINKS_MAX; k++) {
-			const struct sl_seg_stats *st;
+	for (i = 0; i < wk->n_st; i++) {
+		const struct sl_seg_stats *st;
 
-			if (!first_use(wk, r, k))
-				continue;
-			st = sl_seg_writer_stats(wk->w[r][k]);
-			torn += st->torn_tails;
-			torn_bytes += st->torn_bytes;
-			rot += st->rotations;
-			ret += st->retention_files;
-			syncs += st->syncs;
-		}
+		if (wk->st[i].w == NULL)
+			continue;
+		st = sl_seg_writer_stats(wk->st[i].w);
+		torn += st->torn_tails;
+		torn_bytes += st->torn_bytes;
+		rot += st->rotations;
+		ret += st->retention_files;
+		syncs += st->syncs;
+	}
 	wk->ctr[SL_CTR_FLUSH_TORN_TAILS] = torn;
 	wk->ctr[SL_CTR_FLUSH_TORN_BYTES] = torn_bytes;
 	wk->ctr[SL_CTR_FLUSH_ROTATIONS] = rot;
@@ -174,40 +183,98 @@ stats_from_store(struct worker *wk)
 }
 
 /*
- * The store of (route, sink k) for this worker, opened the first time
- * (<sink dir>/worker-<idx>/, torn tail cut). NULL if it cannot be opened
- * (logged once per store).
+ * The store of sink number num of poll core core for this worker, opened
+ * the first time a batch names its directory (<dir>/worker-<idx>/, torn
+ * tail cut). NULL if it cannot be opened (logged once per directory).
  */
 static struct sl_seg_writer *
-writer_of(struct worker *wk, uint32_t route, uint32_t k)
+writer_of(struct worker *wk, uint32_t core, uint32_t num)
 {
 	char dir[SL_PATH_LEN + 32];
-	int rc;
+	const char *sink;
+	struct store *st;
+	uint32_t i;
+	int rc = 0;
 
-	const char *sink = wk->fl->sinks[route][k];
-	uint32_t r2, k2;
+	if (core >= SL_MAX_POLL || num >= SL_FLUSH_SINKS_MAX)
+		return NULL;
+	if (wk->map[core][num] != 0)
+		return wk->st[wk->map[core][num] - 1].w;
+	sink = sl_flush_sink_dir(wk->fl, core, num);
+	if (sink == NULL)
+		return NULL;
+	for (i = 0; i < wk->n_st; i++)
+		if (strcmp(wk->st[i].dir, sink) == 0)
+			break;
+	if (i == wk->n_st) {
+		if (wk->n_st == WORKER_STORES_MAX) {
+			SL_LOG(ERR, "flush worker %u: more than %u sink directories; %s goes to %s",
+			       wk->idx, WORKER_STORES_MAX, sink, wk->dir);
+			i = 0;
+			goto found;
+		}
+		st = &wk->st[wk->n_st++];
+		snprintf(st->dir, sizeof(st->dir), "%s", sink);
+		snprintf(dir, sizeof(dir), "%s/worker-%u", sink, wk->idx);
+		rc = mkdir_p(dir);
+		if (rc == 0) {
+			st->w = sl_seg_writer_open(dir, &wk->wopts);
+			rc = st->w == NULL ? -errno : 0;
+		}
+		if (rc < 0) {
+			st->failed = true;
+			SL_LOG(ERR, "flush worker %u: cannot open the segment store %s: %s", wk->idx,
+			       dir, strerror(-rc));
+		}
+	}
+found:
+	wk->map[core][num] = (uint16_t)(i + 1);
+	return wk->st[i].w;
+}
 
-	if (wk->w[route][k] != NULL || wk->w_failed[route][k])
-		return wk->w[route][k];
-	/* Routes sharing a directory share its writer: one writer per store. */
-	for (r2 = 0; r2 < SL_PIPE_ROUTES_MAX; r2++)
-		for (k2 = 0; k2 < SL_ROUTE_SINKS_MAX; k2++)
-			if (wk->w[r2][k2] != NULL && strcmp(wk->fl->sinks[r2][k2], sink) == 0) {
-				wk->w_alias[route][k] = 1;
-				return wk->w[route][k] = wk->w[r2][k2];
-			}
-	snprintf(dir, sizeof(dir), "%s/worker-%u", sink, wk->idx);
-	rc = mkdir_p(dir);
-	if (rc == 0) {
-		wk->w[route][k] = sl_seg_writer_open(dir, &wk->wopts);
-		rc = wk->w[route][k] == NULL ? -errno : 0;
-	}
-	if (rc < 0) {
-		wk->w_failed[route][k] = 1;
-		SL_LOG(ERR, "flush worker %u: cannot open the segment store %s: %s", wk->idx, dir,
-		       strerror(-rc));
-	}
-	return wk->w[route][k];
+static uint32_t
+fnv1a(const char *p, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	while (len--)
+		h = (h ^ (uint8_t)*p++) * 16777619u;
+	return h;
+}
+
+int
+sl_flush_sink_number(struct sl_flush *fl, uint32_t core_idx, const char *dir, size_t len)
+{
+	struct sink_reg *r;
+	uint32_t h, i, n;
+
+	if (fl == NULL || core_idx >= SL_MAX_POLL || dir == NULL || len == 0)
+		return -EINVAL;
+	if (len >= SL_PATH_LEN)
+		return -ENAMETOOLONG;
+	r = &fl->reg[core_idx];
+	h = fnv1a(dir, len);
+	n = r->n; /* the core is the only writer */
+	for (i = 0; i < n; i++)
+		if (r->hash[i] == h && strncmp(r->dir[i], dir, len) == 0 && r->dir[i][len] == '\0')
+			return (int)i;
+	if (n == SL_FLUSH_SINKS_MAX)
+		return -ENOSPC;
+	memcpy(r->dir[n], dir, len);
+	r->dir[n][len] = '\0';
+	r->hash[n] = h;
+	/* Release: a worker that sees a batch naming n sees its bytes (the ring orders it too). */
+	__atomic_store_n(&r->n, n + 1, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+const char *
+sl_flush_sink_dir(const struct sl_flush *fl, uint32_t core_idx, uint32_t num)
+{
+	if (fl == NULL || core_idx >= SL_MAX_POLL ||
+	    num >= __atomic_load_n(&fl->reg[core_idx].n, __ATOMIC_ACQUIRE))
+		return NULL;
+	return fl->reg[core_idx].dir[num];
 }
 
 static void
@@ -216,7 +283,7 @@ publish(struct worker *wk)
 	if (wk->stats == NULL)
 		return;
 	stats_from_store(wk);
-	sl_stats_core_publish(wk->stats, wk->ctr, wk->drop, rte_rdtsc());
+	sl_stats_core_publish(wk->stats, wk->ctr, wk->drop, NULL, rte_rdtsc());
 }
 
 struct sl_flush *
@@ -249,8 +316,11 @@ sl_flush_create(const struct sl_config *cfg, struct sl_stats_core **stats, char 
 	o.fsync = fsync_map[cfg->store.fsync];
 	o.fsync_interval_ns = (uint64_t)cfg->store.fsync_interval_ms * 1000000u;
 	biggest = RTE_MAX(cfg->pipeline.seal_bytes, cfg->http.max_body_bytes);
-	snprintf(fl->sinks[0][0], sizeof(fl->sinks[0][0]), "%s", cfg->store.dir);
-	fl->n_sinks[0] = 1;
+	for (i = 0; i < SL_MAX_POLL; i++)
+		if (sl_flush_sink_number(fl, i, cfg->store.dir, strlen(cfg->store.dir)) != 0) {
+			snprintf(err, errlen, "store.dir is too long");
+			goto fail;
+		}
 	snprintf(dicts, sizeof(dicts), "%s/dicts", cfg->store.dir);
 	for (i = 0; i < fl->n; i++) {
 		struct worker *wk = &fl->w[i];
@@ -267,8 +337,10 @@ sl_flush_create(const struct sl_config *cfg, struct sl_stats_core **stats, char 
 			goto fail;
 		}
 		wk->wopts = o;
-		wk->w[0][0] = sl_seg_writer_open(wk->dir, &o);
-		if (wk->w[0][0] == NULL) {
+		snprintf(wk->st[0].dir, sizeof(wk->st[0].dir), "%s", cfg->store.dir);
+		wk->n_st = 1;
+		wk->st[0].w = sl_seg_writer_open(wk->dir, &o);
+		if (wk->st[0].w == NULL) {
 			snprintf(err, errlen, "cannot open the segment store %s: %s", wk->dir,
 			         strerror(errno));
 			goto fail;
@@ -302,7 +374,7 @@ sl_flush_create(const struct sl_config *cfg, struct sl_stats_core **stats, char 
 			goto fail;
 		}
 		stats_from_store(wk);
-		wk->ctr[SL_CTR_FLUSH_DURABLE_POS] = sl_seg_writer_pos(wk->w[0][0]);
+		wk->ctr[SL_CTR_FLUSH_DURABLE_POS] = sl_seg_writer_pos(wk->st[0].w);
 		if (wk->ctr[SL_CTR_FLUSH_TORN_TAILS] != 0)
 			SL_LOG(WARNING, "store %s: cut %" PRIu64 " torn record(s), %" PRIu64
 			       " bytes, at start", wk->dir, wk->ctr[SL_CTR_FLUSH_TORN_TAILS],
@@ -321,22 +393,6 @@ sl_flush_attach(struct sl_flush *fl, uint32_t core_idx, struct rte_ring *done)
 	if (fl == NULL || core_idx >= SL_MAX_POLL)
 		return -EINVAL;
 	fl->done[core_idx] = done;
-	return 0;
-}
-
-int
-sl_flush_route_sinks(struct sl_flush *fl, uint32_t route_id, const char *const *dirs, unsigned n)
-{
-	unsigned k;
-
-	if (fl == NULL || route_id >= SL_PIPE_ROUTES_MAX || n == 0 || n > SL_ROUTE_SINKS_MAX)
-		return -EINVAL;
-	if (fl->started || (route_id == 0 && strcmp(dirs[0], fl->sinks[0][0]) != 0))
-		return -EBUSY; /* route 0's first store is open already; tables change later */
-	for (k = 0; k < n; k++)
-		if (snprintf(fl->sinks[route_id][k], SL_PATH_LEN, "%s", dirs[k]) >= SL_PATH_LEN)
-			return -ENAMETOOLONG;
-	fl->n_sinks[route_id] = (uint8_t)n;
 	return 0;
 }
 
@@ -377,19 +433,15 @@ write_batch(struct worker *wk, struct sl_batch *b, struct batch_sinks *bs)
 {
 	struct sl_seg_rec_info info = {0};
 	struct iovec payload;
-	uint32_t comp_len = 0, raw_len = 0, dict_id = 0, i, k, route = b->route_id, n_sinks;
+	uint32_t comp_len = 0, raw_len = 0, dict_id = 0, i, k;
 	uint64_t t0, t1, end = 0;
 	int rc;
 
 	bs->n = 0;
-	if (b->n > wk->iov_cap || route >= SL_PIPE_ROUTES_MAX) {
+	if (b->n > wk->iov_cap || b->bind.n_sinks == 0 || b->bind.n_sinks > SL_ROUTE_SINKS_MAX) {
 		b->status = -E2BIG;
 		return;
 	}
-	/* A route that names no sink of its own writes to the default route's. */
-	if (wk->fl->n_sinks[route] == 0)
-		route = 0;
-	n_sinks = wk->fl->n_sinks[route];
 	for (i = 0; i < b->n; i++) {
 		wk->iov[i].iov_base = rte_pktmbuf_mtod_offset(b->s[i].m, void *, b->s[i].off);
 		wk->iov[i].iov_len = b->s[i].len;
@@ -404,7 +456,7 @@ write_batch(struct worker *wk, struct sl_batch *b, struct batch_sinks *bs)
 		return;
 	}
 	info.signal = (enum sl_signal)b->signal;
-	info.route_id = b->route_id;
+	info.route_id = b->bind.id;
 	info.item_count = b->items;
 	info.raw_len = raw_len;
 	info.dict_id = dict_id;
@@ -413,8 +465,8 @@ write_batch(struct worker *wk, struct sl_batch *b, struct batch_sinks *bs)
 	payload.iov_base = wk->out;
 	payload.iov_len = comp_len;
 	b->status = 0;
-	for (k = 0; k < n_sinks; k++) {
-		struct sl_seg_writer *w = writer_of(wk, route, k);
+	for (k = 0; k < b->bind.n_sinks; k++) {
+		struct sl_seg_writer *w = writer_of(wk, b->core, b->bind.sink[k]);
 
 		rc = w != NULL ? sl_seg_append(w, &info, &payload, 1, &end) : -EIO;
 		if (rc < 0) {
@@ -438,12 +490,11 @@ write_batch(struct worker *wk, struct sl_batch *b, struct batch_sinks *bs)
 static void
 retain_all(struct worker *wk)
 {
-	uint32_t r, k;
+	uint32_t i;
 
-	for (r = 0; r < SL_PIPE_ROUTES_MAX; r++)
-		for (k = 0; k < SL_ROUTE_SINKS_MAX; k++)
-			if (first_use(wk, r, k))
-				sl_seg_retain(wk->w[r][k]);
+	for (i = 0; i < wk->n_st; i++)
+		if (wk->st[i].w != NULL)
+			sl_seg_retain(wk->st[i].w);
 }
 
 static void
@@ -518,7 +569,7 @@ worker_main(void *arg)
 			t0 = rte_rdtsc();
 			wk->touched_rc[k] = sl_seg_sync(wk->touched[k], &wk->touched_durable[k]);
 			wk->ctr[SL_CTR_FLUSH_SYNC_CYCLES] += rte_rdtsc() - t0;
-			if (wk->touched_rc[k] == 0 && wk->touched[k] == wk->w[0][0])
+			if (wk->touched_rc[k] == 0 && wk->touched[k] == wk->st[0].w)
 				wk->ctr[SL_CTR_FLUSH_DURABLE_POS] = wk->touched_durable[k];
 		}
 		for (i = 0; i < n; i++) {
@@ -588,7 +639,7 @@ sl_flush_stop(struct sl_flush *fl)
 void
 sl_flush_free(struct sl_flush *fl)
 {
-	uint32_t i, r, k;
+	uint32_t i, k;
 
 	if (fl == NULL)
 		return;
@@ -597,19 +648,16 @@ sl_flush_free(struct sl_flush *fl)
 
 		if (wk->started)
 			continue; /* never stopped: leave it its memory */
-		for (r = 0; r < SL_PIPE_ROUTES_MAX; r++)
-			for (k = 0; k < SL_ROUTE_SINKS_MAX; k++) {
-				struct sl_seg_writer *w = wk->w[r][k];
-				int rc;
+		for (k = 0; k < wk->n_st; k++) {
+			int rc;
 
-				/* Shared writers are closed once. */
-				if (!first_use(wk, r, k))
-					continue;
-				rc = sl_seg_writer_close(w);
-				if (rc < 0)
-					SL_LOG(ERR, "route %u sink %s: final sync failed: %s", r,
-					       fl->sinks[r][k], strerror(-rc));
-			}
+			if (wk->st[k].w == NULL)
+				continue;
+			rc = sl_seg_writer_close(wk->st[k].w);
+			if (rc < 0)
+				SL_LOG(ERR, "sink %s: final sync failed: %s", wk->st[k].dir,
+				       strerror(-rc));
+		}
 		sl_seg_codec_free(wk->codec);
 		rte_ring_free(wk->ring);
 		free(wk->out);

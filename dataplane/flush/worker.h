@@ -7,9 +7,7 @@
 #include <stdint.h>
 
 #include "config_types.h"
-
-/* Sink directories one route may fan out to. */
-#define SL_ROUTE_SINKS_MAX 4
+#include "pipeline/batch_types.h"
 
 struct rte_ring;
 struct sl_batch;
@@ -32,15 +30,24 @@ int sl_flush_attach(struct sl_flush *fl, uint32_t core_idx, struct rte_ring *don
 int sl_flush_start(struct sl_flush *fl);
 
 /*
- * The sink directories of route route_id (< SL_PIPE_ROUTES_MAX; n in
- * 1..SL_ROUTE_SINKS_MAX): each worker writes <dir>/worker-<i>/ for each,
- * opened when the route's first batch comes. Route 0 is the default route,
- * whose first sink is store.dir. Before sl_flush_start only: -EBUSY after
- * (changing routes while running comes with the control plane's tables).
- * 0, -EINVAL, -EBUSY or -ENAMETOOLONG.
+ * Sink registry: each poll core numbers the sink directories its routes
+ * name, from 0 (store.dir, registered at create) up; a number never changes
+ * meaning for the life of the process, so a batch can name its sinks with
+ * numbers while table generations come and go. Only the core writes its
+ * registry; flush workers read an entry after the batch naming it came
+ * through a ring (the ring orders the path's bytes before the batch).
  */
-int sl_flush_route_sinks(struct sl_flush *fl, uint32_t route_id, const char *const *dirs,
-                         unsigned n);
+#define SL_FLUSH_SINKS_MAX 256 /* per poll core, for the life of the process */
+
+/*
+ * From poll core core_idx (no syscall or allocation): the number of sink
+ * directory dir (len bytes, not NUL-terminated), registering it the first
+ * time. -ENOSPC when the core's registry is full, -ENAMETOOLONG, -EINVAL.
+ */
+int sl_flush_sink_number(struct sl_flush *fl, uint32_t core_idx, const char *dir, size_t len);
+
+/* The directory of sink number num of core core_idx, or NULL. */
+const char *sl_flush_sink_dir(const struct sl_flush *fl, uint32_t core_idx, uint32_t num);
 
 /*
  * From a poll core: give a sealed batch to a worker, round robin from *rr

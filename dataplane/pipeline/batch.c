@@ -65,6 +65,7 @@
 #include "core.h"
 #include "flush/worker.h"
 #include "pipeline/batch.h"
+#include "table_image.h"
 
 /* How often deferred responses are checked for their timeout. */
 #define PEND_SCAN_MS 5
@@ -110,6 +111,7 @@ sl_pipe_core_init(struct sl_pipe_core *pc, struct sl_core *core,
 	pc->core = core;
 	pc->flush = fl;
 	pc->conf = conf;
+	sl_pipe_bind(pc, NULL);
 	/* One body of the largest size must fit one batch, copied or not. */
 	if (conf->batch_slices < copy_slices(max_body) + 1)
 		return -EINVAL;
@@ -186,10 +188,82 @@ sl_pipe_set_done(struct sl_pipe_core *pc, enum sl_pipe_source src, sl_pend_done_
 }
 
 /* ------------------------------------------------------------------ */
+/* Route bindings                                                      */
+
+int
+sl_pipe_bind_route(struct sl_pipe_core *pc, uint32_t slot, uint32_t id, const char *const *dirs,
+                   const uint32_t *lens, uint32_t n)
+{
+	struct sl_route_bind *b;
+	uint32_t k, j;
+	int num, rc = 0;
+
+	if (slot >= SL_PIPE_ROUTES_MAX)
+		return -EINVAL;
+	b = &pc->bind[slot];
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	for (k = 0; k < n && b->n_sinks < SL_ROUTE_SINKS_MAX; k++) {
+		num = pc->flush != NULL
+		          ? sl_flush_sink_number(pc->flush, pc->core->idx, dirs[k], lens[k])
+		          : 0;
+		if (num < 0) {
+			/* Registry full or path too long: store.dir keeps the data. */
+			pc->core->ctr[SL_CTR_ROUTE_SINKS_FULL]++;
+			rc = num;
+			num = 0;
+		}
+		for (j = 0; j < b->n_sinks && b->sink[j] != num; j++)
+			;
+		if (j == b->n_sinks)
+			b->sink[b->n_sinks++] = (uint16_t)num;
+	}
+	if (b->n_sinks == 0)
+		b->n_sinks = 1; /* sink 0: store.dir */
+	/* Slots skipped on the way up go to store.dir. */
+	for (j = pc->n_bind; j < slot; j++) {
+		memset(&pc->bind[j], 0, sizeof(pc->bind[j]));
+		pc->bind[j].n_sinks = 1;
+	}
+	if (slot >= pc->n_bind)
+		pc->n_bind = slot + 1;
+	return rc;
+}
+
+void
+sl_pipe_bind(struct sl_pipe_core *pc, const struct sl_tbl_hdr *img)
+{
+	const char *dirs[SL_ROUTE_SINKS_MAX];
+	uint32_t lens[SL_ROUTE_SINKS_MAX];
+	const struct sl_tbl_route *r;
+	uint32_t i, k, n;
+
+	pc->n_bind = 0;
+	pc->bind_gen = img != NULL ? img->generation : 0;
+	if (img == NULL) {
+		sl_pipe_bind_route(pc, 0, 0, NULL, NULL, 0);
+		return;
+	}
+	r = sl_tbl_routes(img);
+	for (i = 0; i < img->n_routes && i < SL_PIPE_ROUTES_MAX; i++) {
+		const struct sl_tbl_sink *sk = sl_tbl_sinks(img) + r[i].first_sink;
+
+		n = 0;
+		for (k = 0; k < r[i].n_sinks && n < SL_ROUTE_SINKS_MAX; k++, sk++) {
+			if (sk->kind != SL_TBL_SINK_STORE)
+				continue; /* upstream and Kafka sinks come later */
+			dirs[n] = sl_tbl_str(img, sk->str_off);
+			lens[n++] = sk->str_len;
+		}
+		sl_pipe_bind_route(pc, i, r[i].id, dirs, lens, n);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Batches                                                             */
 
 static struct sl_batch *
-batch_get(struct sl_pipe_core *pc, enum sl_signal sig, uint32_t route_id)
+batch_get(struct sl_pipe_core *pc, enum sl_signal sig, uint32_t route)
 {
 	struct sl_batch *b = pc->free_batches;
 
@@ -203,7 +277,8 @@ batch_get(struct sl_pipe_core *pc, enum sl_signal sig, uint32_t route_id)
 	b->first_tsc = 0;
 	b->first_ns = b->last_ns = 0;
 	b->hold = 0;
-	b->route_id = route_id;
+	b->route = route;
+	b->bind = pc->bind[route];
 	b->items = 0;
 	b->raw_len = 0;
 	b->n = 0;
@@ -226,7 +301,7 @@ batch_put(struct sl_pipe_core *pc, struct sl_batch *b)
 static void
 open_add(struct sl_pipe_core *pc, struct sl_batch *b)
 {
-	pc->open[b->route_id][b->signal] = b;
+	pc->open[b->route][b->signal] = b;
 	b->open_idx = (uint16_t)pc->n_open;
 	pc->open_list[pc->n_open++] = b;
 }
@@ -237,7 +312,7 @@ open_del(struct sl_pipe_core *pc, struct sl_batch *b)
 {
 	struct sl_batch *last = pc->open_list[--pc->n_open];
 
-	pc->open[b->route_id][b->signal] = NULL;
+	pc->open[b->route][b->signal] = NULL;
 	pc->open_list[b->open_idx] = last;
 	last->open_idx = b->open_idx;
 }
@@ -443,6 +518,18 @@ submit_route(struct sl_pipe_core *pc, const struct sl_pipe_req *req, uint32_t r,
 	enum sl_ctr why = SL_CTR_PIPE_SEAL_SIZE;
 
 	need = copy ? copy_slices(raw) : req->n_slices + n_e;
+	/* The slot changed meaning with the tables since b opened: b goes as it is. */
+	if (b != NULL && memcmp(&b->bind, &pc->bind[r], sizeof(b->bind)) != 0) {
+		if (b->n == 0) {
+			b->bind = pc->bind[r];
+		} else {
+			if (!seal(pc, b, SL_CTR_ROUTE_REBIND_SEALS)) {
+				core->ctr[SL_CTR_PIPE_REFUSED_BATCHES]++;
+				return -EBUSY;
+			}
+			b = NULL;
+		}
+	}
 	if (b != NULL && b->n > 0 &&
 	    ((uint64_t)b->raw_len + raw > conf->seal_bytes || b->n + need > b->cap ||
 	     b->items >= conf->seal_items)) {
@@ -516,13 +603,15 @@ sl_pipe_submit(struct sl_pipe_core *pc, const struct sl_pipe_req *req)
 	bool copy = req->flat != NULL;
 	int rc = 0;
 
+	if (unlikely(req->gen != pc->bind_gen))
+		core->ctr[SL_CTR_TBL_GEN_MIX]++;
 	/* Group the entries by route, routes in order of first appearance. */
 	for (i = 0; i < req->n_entries; i++) {
 		uint32_t r = req->entry_route != NULL ? req->entry_route[i] : req->route_id;
 
 		if (r == SL_PIPE_ROUTE_NONE || req->entries[i].len == 0)
 			continue;
-		if (r >= SL_PIPE_ROUTES_MAX)
+		if (r >= pc->n_bind)
 			return -EINVAL;
 		if (!(seen[r / 64] & (UINT64_C(1) << (r % 64)))) {
 			seen[r / 64] |= UINT64_C(1) << (r % 64);

@@ -32,6 +32,27 @@ void sl_pipe_core_fini(struct sl_pipe_core *pc);
 void sl_pipe_set_done(struct sl_pipe_core *pc, enum sl_pipe_source src, sl_pend_done_fn fn,
                       void *owner);
 
+struct sl_tbl_hdr;
+
+/*
+ * The core moved to table image img (NULL: no tables, everything to route
+ * slot 0, store.dir): bind every route slot to its stable id and sink
+ * numbers. On the poll core, at a generation change: no syscall or
+ * allocation (sink directories are registered by copy, see
+ * sl_flush_sink_number). Open batches keep their old binding; the next
+ * entry for a slot whose binding changed seals them first.
+ */
+void sl_pipe_bind(struct sl_pipe_core *pc, const struct sl_tbl_hdr *img);
+
+/*
+ * Bind one slot: stable id, n sink directories (dirs[k], lens[k] bytes; n 0:
+ * store.dir). Slots above the highest bound one are invalid for submit.
+ * Returns 0, or a negative errno when a sink could not be registered (it
+ * then writes to store.dir, counted). For sl_pipe_bind and unit tests.
+ */
+int sl_pipe_bind_route(struct sl_pipe_core *pc, uint32_t slot, uint32_t id,
+                       const char *const *dirs, const uint32_t *lens, uint32_t n);
+
 /*
  * Queue one validated request: its Resource* entries go to the open batch
  * of (route, signal), as references to the body's mbufs or, for a flat body,

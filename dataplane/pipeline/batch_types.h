@@ -35,6 +35,27 @@ struct sl_flush;
 #define SL_PIPE_OPEN_MAX   (SL_PIPE_ROUTES_MAX * SL_SIGNAL_MAX)
 
 /*
+ * Sink directories one route may fan out to: the table image's bound
+ * (SL_TBL_MAX_SINKS), so every published route fits.
+ */
+#define SL_ROUTE_SINKS_MAX 8
+
+/*
+ * What a route slot stands for in the generation a core classifies with:
+ * the route's stable id (CRC32C of its name, written into records) and its
+ * sinks as numbers in the core's sink registry (flush/worker.h), which the
+ * flush workers resolve to directories. A batch carries a copy, so a worker
+ * never reads a table image, and a batch opened under one generation is
+ * sealed before a slot that changed meaning receives entries.
+ */
+struct sl_route_bind {
+	uint32_t id;     /* stable route id; 0 with no tables (static defaults) */
+	uint8_t n_sinks; /* 1..SL_ROUTE_SINKS_MAX */
+	uint8_t reserved;
+	uint16_t sink[SL_ROUTE_SINKS_MAX]; /* registry numbers; 0 is store.dir */
+};
+
+/*
  * Batches one deferred response may wait on: the distinct routes one
  * request's Resource entries go to. A persisted request spread over more
  * routes is refused (503): its answer could not be tracked.
@@ -55,7 +76,8 @@ struct sl_batch {
 	uint64_t first_ns;       /* wall clock receive time of the oldest and newest request */
 	uint64_t last_ns;
 	uint64_t hold;           /* buffer bytes pinned by the slices (the in-flight bound) */
-	uint32_t route_id;
+	struct sl_route_bind bind; /* route id and sinks, fixed when the batch opens */
+	uint32_t route;          /* route slot: index of open[][] */
 	uint32_t items;
 	uint32_t raw_len;
 	uint32_t n;   /* slices in s[] */
@@ -121,7 +143,7 @@ enum sl_pipe_source {
 /* What the caller tells sl_pipe_submit about one request. */
 struct sl_pipe_req {
 	enum sl_signal signal;
-	uint32_t route_id; /* of every entry, when entry_route is NULL */
+	uint32_t route_id; /* route slot of every entry, when entry_route is NULL */
 	/*
 	 * Per entry: its route id (< SL_PIPE_ROUTES_MAX), or SL_PIPE_ROUTE_NONE to
 	 * leave it out (dropped or sampled out by its route). NULL: all route_id.
@@ -130,6 +152,12 @@ struct sl_pipe_req {
 	 */
 	const uint16_t *entry_route;
 	enum sl_durability durability;
+	/*
+	 * Table generation the request was classified with (0: static). Test
+	 * hook: it must equal the generation of the core's route bindings, else
+	 * the request is counted in sluice_tables_generation_mix_total.
+	 */
+	uint64_t gen;
 	enum sl_pipe_source source; /* whose done callback answers a deferred response */
 	uint64_t cookie; /* for the pend, when durability is persisted */
 	/* The body: either mbuf slices (zero-copy) or one flat buffer (copied). */
@@ -150,6 +178,10 @@ struct sl_pipe_core {
 	struct rte_ring *done;      /* completions from flush workers (MP/SC) */
 	struct rte_mempool *copy_pool;
 	struct sl_batch *open[SL_PIPE_ROUTES_MAX][SL_SIGNAL_MAX];
+	/* route slot -> id and sinks under the generation the core classifies with */
+	struct sl_route_bind bind[SL_PIPE_ROUTES_MAX];
+	uint32_t n_bind; /* slots bound; submitting to another is -EINVAL */
+	uint64_t bind_gen; /* table generation of the bindings (0: static) */
 	struct sl_batch *open_list[SL_PIPE_OPEN_MAX]; /* the non-NULL ones, for sealing by age */
 	uint32_t n_open;
 	struct sl_batch *free_batches;

@@ -855,6 +855,14 @@ sl_h2_respond(struct sl_h2_conn *c, int32_t id, const struct sl_h2_hdr *hdrs, un
 	return 0;
 }
 
+int
+sl_h2_reset(struct sl_h2_conn *c, int32_t id, uint32_t err)
+{
+	if (c->t == NULL || c->s == NULL)
+		return -ENOTCONN;
+	return nghttp2_submit_rst_stream(c->s, NGHTTP2_FLAG_NONE, id, err) == 0 ? 0 : -EINVAL;
+}
+
 void
 sl_h2_consume(struct sl_h2_conn *c, int32_t id, uint32_t len)
 {

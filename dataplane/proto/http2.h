@@ -11,14 +11,6 @@
 
 struct rte_mbuf;
 
-/* A header field to send (names lowercase; values not copied until submitted). */
-struct sl_h2_hdr {
-	const char *name;
-	const char *value;
-	uint32_t nlen;
-	uint32_t vlen;
-};
-
 /*
  * Set up one core's HTTP/2 server: the arena (conf->arena_bytes, from the
  * heap at start), connection slots (max_conns), slice chunks (n_chunks),
@@ -64,14 +56,6 @@ void sl_h2_poll(struct sl_h2_core *h);
 /* Send what nghttp2 has queued, as far as the transport takes it. */
 void sl_h2_flush(struct sl_h2_conn *c);
 
-/* A response body sent as one DATA frame, then trailers; static storage (read when sent). */
-struct sl_h2_body {
-	const uint8_t *data;
-	uint32_t len;
-	const struct sl_h2_hdr *trailers;
-	uint32_t n_trailers; /* at most 4 */
-};
-
 /*
  * Answer stream id: headers (values copied), then body (static: it is read
  * when the DATA frame goes out) with its trailers, or with body == NULL a
@@ -79,6 +63,9 @@ struct sl_h2_body {
  */
 int sl_h2_respond(struct sl_h2_conn *c, int32_t id, const struct sl_h2_hdr *hdrs, unsigned n,
                   const struct sl_h2_body *body);
+
+/* Reset stream id (RST_STREAM with HTTP/2 error code err): its close callback follows. */
+int sl_h2_reset(struct sl_h2_conn *c, int32_t id, uint32_t err);
 
 /* Acknowledge len received DATA bytes of stream id (and the connection): WINDOW_UPDATE. */
 void sl_h2_consume(struct sl_h2_conn *c, int32_t id, uint32_t len);

@@ -10,6 +10,22 @@
 #include "slice.h"
 #include "timer_types.h"
 
+/* A header field to send (names lowercase; values not copied until submitted). */
+struct sl_h2_hdr {
+	const char *name;
+	const char *value;
+	uint32_t nlen;
+	uint32_t vlen;
+};
+
+/* A response body sent as one DATA frame, then trailers; static storage (read when sent). */
+struct sl_h2_body {
+	const uint8_t *data;
+	uint32_t len;
+	const struct sl_h2_hdr *trailers;
+	uint32_t n_trailers; /* at most 4 */
+};
+
 struct rte_mbuf;
 struct sl_timer_wheel;
 

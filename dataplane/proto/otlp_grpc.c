@@ -42,9 +42,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
+#include "classify.h"
 #include "net/tcp.h"
 #include "pipeline/batch.h"
 #include "proto/decompress.h"
@@ -53,6 +56,7 @@
 #include "proto/otlp_http.h"
 #include "proto/otlp_walk.h"
 #include "stats_shm.h"
+#include "timer.h"
 
 /* Seconds a client is told to wait (RetryInfo) under backpressure. */
 #define RETRY_DELAY_S 1
@@ -256,10 +260,24 @@ count_code(struct sl_grpc_core *gc, int code)
 	case SL_GRPC_UNAVAILABLE:
 		gc->ctr[SL_CTR_GRPC_UNAVAILABLE]++;
 		break;
-	default:
+	case SL_GRPC_INTERNAL:
 		gc->ctr[SL_CTR_GRPC_INTERNAL]++;
 		break;
+	default:
+		gc->ctr[SL_CTR_GRPC_OTHER]++;
+		break;
 	}
+}
+
+/* Request latency, once per answered request. */
+static void
+observe(struct sl_grpc_core *gc, struct sl_grpc_stream *st)
+{
+	if (st->t_done == 0 || gc->hist == NULL)
+		return;
+	sl_stats_hist_observe(gc->hist,
+	                      (rte_rdtsc() - st->t_done) * 1000000u / (rte_get_tsc_hz() / 1000u));
+	st->t_done = 0;
 }
 
 #define HDR(n, v) {(n), (v), sizeof(n) - 1, sizeof(v) - 1}
@@ -276,18 +294,68 @@ answer_ok(struct sl_grpc_core *gc, struct sl_grpc_stream *st)
 	    HDR(":status", "200"),
 	    HDR("content-type", "application/grpc"),
 	};
+	const struct sl_h2_body *body = &ok_body;
+	char msg[SL_TBL_NAME_LEN + 32];
+	uint32_t n;
 
 	if (st->answered)
 		return;
+	if (st->delay_until != 0 && rte_rdtsc() < st->delay_until) {
+		/* Delay fault: the stream's timer answers. */
+		st->delayed = 1;
+		sl_timer_arm(gc->h2.wheel, &st->timer, st->delay_until);
+		return;
+	}
+	st->delayed = 0;
+	if (st->partial_set) {
+		snprintf(msg, sizeof(msg), "fault injection: %s", st->fault);
+		n = sl_cls_partial_response((enum sl_signal)st->signal, st->partial, msg, false,
+		                            st->pmsg + SL_GRPC_PREFIX,
+		                            sizeof(st->pmsg) - SL_GRPC_PREFIX);
+		st->pmsg[0] = 0;
+		st->pmsg[1] = (uint8_t)(n >> 24);
+		st->pmsg[2] = (uint8_t)(n >> 16);
+		st->pmsg[3] = (uint8_t)(n >> 8);
+		st->pmsg[4] = (uint8_t)n;
+		st->pbody = (struct sl_h2_body){st->pmsg, SL_GRPC_PREFIX + n, ok_trailers, 1};
+		body = &st->pbody;
+	}
 	st->answered = 1;
 	count_code(gc, SL_GRPC_OK);
-	sl_h2_respond(st->hc, st->id, h, RTE_DIM(h), &ok_body);
+	observe(gc, st);
+	sl_h2_respond(st->hc, st->id, h, RTE_DIM(h), body);
+}
+
+static void
+delay_fired(struct sl_timer *t, void *arg)
+{
+	struct sl_grpc_stream *st = arg;
+	struct sl_h2_conn *hc = st->hc;
+
+	(void)t;
+	if (hc == NULL || !st->delayed || st->gc == NULL)
+		return;
+	answer_ok(st->gc, st);
+	sl_h2_flush(hc);
 }
 
 /* A trailers-only answer with grpc-status code and grpc-message msg; the body is dropped. */
 static void
+answer_error_retry(struct sl_grpc_core *gc, struct sl_grpc_stream *st, int http, int code,
+                   const char *msg, uint32_t retry_s);
+
+static void
 answer_error(struct sl_grpc_core *gc, struct sl_grpc_stream *st, int http, int code,
              const char *msg)
+{
+	answer_error_retry(gc, st, http, code, msg,
+	                   code == SL_GRPC_UNAVAILABLE ? RETRY_DELAY_S : 0);
+}
+
+/* answer_error with a RetryInfo of retry_s seconds when retry_s is not 0. */
+static void
+answer_error_retry(struct sl_grpc_core *gc, struct sl_grpc_stream *st, int http, int code,
+                   const char *msg, uint32_t retry_s)
 {
 	char status[4], hs[4], pct[512], details[768];
 	struct sl_h2_hdr h[6];
@@ -298,6 +366,7 @@ answer_error(struct sl_grpc_core *gc, struct sl_grpc_stream *st, int http, int c
 	st->answered = 1;
 	st->discard = 1;
 	count_code(gc, code);
+	observe(gc, st);
 	snprintf(hs, sizeof(hs), "%d", http);
 	snprintf(status, sizeof(status), "%d", code);
 	h[n++] = (struct sl_h2_hdr){":status", hs, 7, (uint32_t)strlen(hs)};
@@ -307,9 +376,8 @@ answer_error(struct sl_grpc_core *gc, struct sl_grpc_stream *st, int http, int c
 	h[n].nlen = 12;
 	h[n].value = pct;
 	h[n++].vlen = (uint32_t)sl_grpc_pct_encode(msg, pct, sizeof(pct));
-	if (code == SL_GRPC_UNAVAILABLE) {
-		size_t dl = sl_grpc_retry_details(code, msg, RETRY_DELAY_S, details,
-		                                  sizeof(details));
+	if (retry_s != 0) {
+		size_t dl = sl_grpc_retry_details(code, msg, retry_s, details, sizeof(details));
 
 		if (dl != 0)
 			h[n++] = (struct sl_h2_hdr){"grpc-status-details-bin", details, 23,
@@ -337,6 +405,8 @@ grpc_begin(void *arg, struct sl_h2_conn *hc, int32_t id)
 	memset(st, 0, sizeof(*st));
 	st->gen = gen;
 	st->hc = hc;
+	st->gc = gc;
+	sl_timer_init(&st->timer, delay_fired, st);
 	st->id = id;
 	st->signal = -1;
 	st->next = g->streams;
@@ -353,14 +423,29 @@ str_is(const uint8_t *v, size_t n, const char *s)
 	return strlen(s) == n && memcmp(v, s, n) == 0;
 }
 
+/* name (lower case on the wire, RFC 9113 8.2.1) is the tables' tenant header? */
+static bool
+tenant_header_is(const struct sl_grpc_core *gc, const uint8_t *name, size_t nlen)
+{
+	uint32_t len, i;
+	const char *h = sl_cls_tenant_header(gc->cls, &len);
+
+	if (h == NULL || len != nlen)
+		return false;
+	for (i = 0; i < len; i++)
+		if (((h[i] >= 'A' && h[i] <= 'Z') ? (h[i] | 0x20) : h[i]) != (char)name[i])
+			return false;
+	return true;
+}
+
 static int
 grpc_header(void *arg, void *sp, const uint8_t *name, size_t nlen, const uint8_t *v, size_t vlen)
 {
+	struct sl_grpc_core *gc = arg;
 	struct sl_grpc_stream *st = sp;
 	unsigned i;
 	int codec;
 
-	(void)arg;
 	if (str_is(name, nlen, ":path")) {
 		for (i = 0; i < SL_SIGNAL_MAX; i++)
 			if (str_is(v, vlen, paths[i]))
@@ -373,6 +458,16 @@ grpc_header(void *arg, void *sp, const uint8_t *name, size_t nlen, const uint8_t
 		               (vlen == 16 || v[16] == ';' ||
 		                (vlen >= 22 && memcmp(v + 16, "+proto", 6) == 0 &&
 		                 (vlen == 22 || v[22] == ';'))));
+	} else if (str_is(name, nlen, "authorization")) {
+		if (vlen <= sizeof(st->auth)) {
+			memcpy(st->auth, v, vlen);
+			st->auth_len = (uint8_t)vlen;
+		}
+	} else if (gc->cls != NULL && tenant_header_is(gc, name, nlen)) {
+		if (vlen < sizeof(st->tenant)) {
+			memcpy(st->tenant, v, vlen);
+			st->tenant_len = (uint8_t)vlen;
+		}
 	} else if (str_is(name, nlen, "grpc-encoding")) {
 		codec = sl_decomp_codec_parse((const char *)v, vlen);
 		if (codec < 0)
@@ -478,6 +573,7 @@ grpc_end(void *arg, void *sp)
 	struct sl_grpc_stream *st = sp;
 	const struct sl_iov *iov = gc->iov;
 	char msg[SL_OTLP_ERR_MSG_LEN + 64];
+	struct sl_cls_out co;
 	struct sl_h2_chunk *k;
 	uint32_t n = 0, i;
 	size_t plain = 0;
@@ -531,7 +627,9 @@ grpc_end(void *arg, void *sp)
 	}
 	gc->res.entries = gc->entries;
 	gc->res.max_entries = gc->max_resources;
-	rc = sl_otlp_walk((enum sl_signal)st->signal, iov, n, NULL, &gc->res);
+	st->t_done = *gc->h2.now;
+	rc = sl_otlp_walk((enum sl_signal)st->signal, iov, n,
+	                  gc->cls != NULL ? sl_cls_walk_opts(gc->cls) : NULL, &gc->res);
 	if (rc == -E2BIG || rc == -EMSGSIZE) {
 		answer_error(gc, st, 200, SL_GRPC_RESOURCE_EXHAUSTED,
 		             rc == -E2BIG ? "more Resource entries than http.max_resources"
@@ -546,6 +644,48 @@ grpc_end(void *arg, void *sp)
 		return;
 	}
 	sl_otlp_count_request(gc->ctr, (enum sl_signal)st->signal, &gc->res, iov, n);
+	co.fault_kind = 0;
+	if (gc->cls != NULL) {
+		struct sl_tcp_conn *tc = st->hc->t;
+		struct sl_cls_in ci = {
+		    .signal = (enum sl_signal)st->signal,
+		    .tenant = sl_cls_tenant(gc->cls, st->tenant, st->tenant_len, st->auth,
+		                            st->auth_len),
+		    .raddr_be = tc->key.raddr,
+		    .lport = rte_be_to_cpu_16(tc->key.lport),
+		};
+
+		sl_cls_request(gc->cls, &ci, iov, n, &gc->res, &co);
+		if (co.verdict == SL_CLS_RESET) {
+			/* Not "answered": no response went out (the HTTP/2 layer counts those). */
+			gc->ctr[SL_CTR_GRPC_RESET]++;
+			st->discard = 1;
+			st->t_done = 0;
+			body_drop(gc, st);
+			sl_h2_reset(st->hc, st->id, 2 /* INTERNAL_ERROR */);
+			return;
+		}
+		if (co.verdict != SL_CLS_ACCEPT) {
+			if (co.fault_name[0] != '\0')
+				snprintf(msg, sizeof(msg), "fault injection: %s", co.fault_name);
+			else
+				snprintf(msg, sizeof(msg), "rate limit exceeded: retry later");
+			answer_error_retry(gc, st, 200,
+			                   co.verdict == SL_CLS_LIMITED ? SL_GRPC_RESOURCE_EXHAUSTED
+			                                                : sl_cls_grpc_code(co.status),
+			                   msg, co.retry_after_s);
+			return;
+		}
+		memcpy(st->fault, co.fault_name, sizeof(st->fault));
+		if (co.fault_kind == SL_TBL_F_PARTIAL) {
+			st->partial = co.rejected;
+			st->partial_set = 1;
+		}
+		if (co.fault_kind == SL_TBL_F_DELAY)
+			st->delay_until = rte_rdtsc() + co.delay_tsc;
+		if (co.fault_kind == SL_TBL_F_BLACKHOLE)
+			st->blackhole = 1;
+	}
 	if (gc->pipe != NULL) {
 		struct sl_pipe_req req = {
 		    .signal = (enum sl_signal)st->signal,
@@ -557,7 +697,9 @@ grpc_end(void *arg, void *sp)
 		    .n_entries = gc->res.n_entries,
 		};
 
-		if (iov[0].base == gc->buf_plain && n == 1) {
+		if (gc->cls != NULL && sl_cls_to_req(&co, &req)) {
+			/* Re-encoded (sampling, partial): the classifier's buffer, copied. */
+		} else if (iov[0].base == gc->buf_plain && n == 1) {
 			req.flat = gc->buf_plain;
 			req.flat_len = (uint32_t)plain;
 		} else {
@@ -578,6 +720,10 @@ grpc_end(void *arg, void *sp)
 	} else {
 		body_drop(gc, st);
 	}
+	if (st->blackhole) {
+		st->t_done = 0;
+		return; /* accepted, never answered: the client's deadline ends it */
+	}
 	answer_ok(gc, st);
 }
 
@@ -588,6 +734,8 @@ stream_free(struct sl_grpc_core *gc, struct sl_grpc_stream *st)
 
 	g->buffered -= st->body.bytes;
 	sl_h2_slices_release(&gc->h2, &st->body);
+	sl_timer_cancel(gc->h2.wheel, &st->timer);
+	st->delayed = 0;
 	/* Bytes still owed to a reset stream: the connection window must get them back. */
 	if (st->owed != 0)
 		sl_h2_consume(st->hc, st->id, st->owed);
@@ -642,6 +790,8 @@ grpc_done(void *owner, uint64_t cookie, enum sl_pend_result res)
 		return; /* the stream or its connection is gone */
 	st->waiting = 0;
 	hc = st->hc;
+	if (st->blackhole && res == SL_PEND_DURABLE)
+		return; /* stored; never answered */
 	if (res == SL_PEND_DURABLE)
 		answer_ok(gc, st);
 	else

@@ -11,10 +11,14 @@
 #include "proto/http2_types.h"
 #include "proto/otlp_walk_types.h"
 #include "slice.h"
+#include "stats_shm.h"
+#include "table_image.h"
+#include "timer_types.h"
 
 struct sl_tcp_core;
 struct sl_decomp;
 struct sl_pipe_core;
+struct sl_cls;
 
 /* gRPC status codes sluice answers with (grpc/doc/statuscodes.md). */
 enum sl_grpc_code {
@@ -83,11 +87,15 @@ size_t sl_grpc_pct_encode(const char *msg, char *out, size_t cap);
  */
 size_t sl_grpc_retry_details(int code, const char *msg, uint32_t delay_s, char *out, size_t cap);
 
+/* Bytes of an authorization value kept for tenant resolution ("Bearer " + token). */
+#define SL_GRPC_AUTH_MAX 136
+
 /* A stream (one Export call), from the core's pool. */
 struct sl_grpc_stream {
 	struct sl_grpc_stream *next; /* connection list, or free list */
 	struct sl_grpc_stream *prev;
 	struct sl_h2_conn *hc;
+	struct sl_grpc_core *gc;
 	int32_t id;
 	uint32_t gen;           /* bumped at free: deferred answers check it */
 	struct sl_grpc_rx rx;
@@ -101,6 +109,20 @@ struct sl_grpc_stream {
 	uint8_t answered;       /* response submitted */
 	uint8_t waiting;        /* deferred: the pipeline answers */
 	uint8_t discard;        /* answered early: drop the rest of the body */
+	uint8_t blackhole;      /* blackhole fault: stored, never answered */
+	uint8_t delayed;        /* delay fault: the timer answers */
+	uint8_t partial_set;    /* partial fault: OK carries partial_success */
+	uint8_t tenant_len;     /* bytes in tenant[] (the tables' tenant header value) */
+	uint8_t auth_len;       /* bytes in auth[] (the authorization value) */
+	uint32_t partial;
+	uint64_t t_done;        /* TSC at the end of the request: latency histogram */
+	uint64_t delay_until;
+	struct sl_timer timer;  /* delay fault */
+	struct sl_h2_body pbody; /* partial_success answer: static until sent */
+	uint8_t pmsg[SL_GRPC_PREFIX + 320];
+	char fault[SL_TBL_NAME_LEN];
+	char tenant[SL_TBL_NAME_LEN];
+	char auth[SL_GRPC_AUTH_MAX];
 };
 
 /* Per connection: its streams, what it buffers, what it owes the client's windows. */
@@ -117,6 +139,8 @@ struct sl_grpc_core {
 	uint64_t *ctr;
 	bool pressure;                 /* test hook: answer UNAVAILABLE to everything */
 	struct sl_pipe_core *pipe;     /* NULL: validate and count only (tests, fuzz) */
+	struct sl_cls *cls;            /* classifier; NULL: everything to route 0 (tests, fuzz) */
+	struct sl_stats_hist *hist;    /* request latency; NULL: not observed */
 	enum sl_durability durability;
 	uint32_t max_resources;
 	struct sl_grpc_stream *streams; /* conf->streams slots */

@@ -52,6 +52,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "classify.h"
 #include "core.h"
 #include "net/tcp.h"
 #include "pipeline/batch.h"
@@ -72,6 +73,10 @@
 #define RPC_UNIMPLEMENTED      12
 #define RPC_UNAVAILABLE        14
 #define RPC_DEADLINE_EXCEEDED  4
+
+/* Captured request headers (sl_http1_config_capture order). */
+#define CAP_AUTH   0 /* Authorization: a bearer token names a tenant */
+#define CAP_TENANT 1 /* the tables' tenant header, renamed in place when it changes */
 
 static inline uint64_t *
 ctr(struct sl_http_core *hc)
@@ -277,6 +282,13 @@ respond(struct sl_http_core *hc, struct sl_http_conn *h, int status, bool keep, 
 		return;
 	memcpy(buf + n, body, body_len);
 	count_status(hc, status);
+	if (h->t_done != 0) {
+		struct sl_core *core = hc->tc->core;
+
+		sl_stats_hist_observe(&core->ext.hist[SL_STATS_HIST_REQUEST],
+		                      (rte_rdtsc() - h->t_done) * 1000000u / (rte_get_tsc_hz() / 1000u));
+		h->t_done = 0;
+	}
 	if (sl_tcp_send(h->c, buf, (uint32_t)(n + (int)body_len)) < n + (int)body_len)
 		keep = false; /* send buffer full: the response is cut, so is the connection */
 	if (!keep) {
@@ -310,7 +322,8 @@ static void
 request_reset(struct sl_http_core *hc, struct sl_http_conn *h)
 {
 	body_release(hc, h);
-	sl_timer_cancel(&hc->tc->wheel, &h->timer);
+	if (!h->delayed)
+		sl_timer_cancel(&hc->tc->wheel, &h->timer);
 	h->reject = 0;
 	h->json = 0;
 	h->codec = SL_DECOMP_IDENTITY;
@@ -412,6 +425,87 @@ answer_reject(struct sl_http_core *hc, struct sl_http_conn *h)
 	}
 }
 
+/* The answer state of a request is spent: the next request starts clean. */
+static void
+answer_clear(struct sl_http_conn *h)
+{
+	h->delay_until = 0;
+	h->partial = 0;
+	h->partial_set = 0;
+	h->delayed = 0;
+	h->fault[0] = '\0';
+}
+
+/*
+ * Answer an accepted request: an empty Export*ServiceResponse, or one with
+ * partial_success when a partial fault fired; not before a delay fault's
+ * time (the connection's timer answers then, its input held meanwhile).
+ */
+static void
+answer_ok(struct sl_http_core *hc, struct sl_http_conn *h)
+{
+	uint8_t body[384];
+	char msg[SL_TBL_NAME_LEN + 32];
+	uint32_t n;
+
+	if (h->delay_until != 0 && rte_rdtsc() < h->delay_until) {
+		h->waiting = 1;
+		h->delayed = 1;
+		h->pend_json = h->json;
+		sl_timer_arm(&hc->tc->wheel, &h->timer, h->delay_until);
+		return;
+	}
+	if (h->partial_set) {
+		snprintf(msg, sizeof(msg), "fault injection: %s", h->fault);
+		n = sl_cls_partial_response((enum sl_signal)h->signal, h->partial, msg, wants_json(h),
+		                            body, sizeof(body));
+		respond(hc, h, 200, true, NULL, (const char *)body, n,
+		        wants_json(h) ? "application/json" : "application/x-protobuf");
+	} else if (wants_json(h)) {
+		respond(hc, h, 200, true, NULL, "{}", 2, "application/json");
+	} else {
+		respond(hc, h, 200, true, NULL, "", 0, "application/x-protobuf");
+	}
+	answer_clear(h);
+}
+
+/* A request the tables refuse (error or throttle fault, rate limit), or reset. */
+static void
+answer_refused(struct sl_http_core *hc, struct sl_http_conn *h, const struct sl_cls_out *co)
+{
+	char extra[48], msg[SL_TBL_NAME_LEN + 64];
+
+	extra[0] = '\0';
+	if (co->retry_after_s != 0)
+		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", co->retry_after_s);
+	if (co->verdict == SL_CLS_RESET) {
+		h->t_done = 0;
+		h->closing = 1;
+		sl_tcp_abort(h->c);
+		return;
+	}
+	if (co->fault_name[0] != '\0')
+		snprintf(msg, sizeof(msg), "fault injection: %s", co->fault_name);
+	else
+		snprintf(msg, sizeof(msg), "rate limit exceeded: retry later");
+	respond_error(hc, h, (int)co->status, sl_cls_grpc_code(co->status), true,
+	              extra[0] != '\0' ? extra : NULL, msg);
+}
+
+/* The tenant of the request being answered, from its captured headers. */
+static uint32_t
+request_tenant(const struct sl_http_core *hc, const struct sl_http_conn *h)
+{
+	const struct sl_http1_req *r = &h->p.req;
+	const struct sl_http1_str *t = &r->capture[CAP_TENANT], *a = &r->capture[CAP_AUTH];
+
+	if (!t->present && !a->present)
+		return 0;
+	return sl_cls_tenant(hc->cls, t->present ? sl_http1_str_ptr(&h->p, t) : NULL,
+	                     t->present ? t->len : 0, a->present ? sl_http1_str_ptr(&h->p, a) : NULL,
+	                     a->present ? a->len : 0);
+}
+
 /* The whole body is in: decode, validate, count, answer. */
 static void
 on_done(struct sl_http_core *hc, struct sl_http_conn *h)
@@ -421,8 +515,10 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 	unsigned n = 0, i;
 	size_t plain_len = 0, pb_len = 0;
 	char msg[SL_OTLP_ERR_MSG_LEN + 64];
+	struct sl_cls_out co;
 	int rc;
 
+	co.fault_kind = 0;
 	if (h->reject != 0) {
 		answer_reject(hc, h);
 		return;
@@ -500,7 +596,9 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 	}
 	hc->res.entries = hc->entries;
 	hc->res.max_entries = hc->conf->max_resources;
-	rc = sl_otlp_walk(h->signal, hc->iov, n, &hc->walk_opts, &hc->res);
+	h->t_done = hc->tc->core->now;
+	rc = sl_otlp_walk(h->signal, hc->iov, n,
+	                  hc->cls != NULL ? sl_cls_walk_opts(hc->cls) : &hc->walk_opts, &hc->res);
 	if (rc == -E2BIG || rc == -EMSGSIZE) {
 		snprintf(msg, sizeof(msg), "request too large: %s",
 			 rc == -E2BIG ? "more Resource entries than http.max_resources"
@@ -516,6 +614,27 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 		return;
 	}
 	sl_otlp_count_request(ctr(hc), h->signal, &hc->res, hc->iov, n);
+	if (hc->cls != NULL) {
+		struct sl_cls_in ci = {
+		    .signal = (enum sl_signal)h->signal,
+		    .tenant = request_tenant(hc, h),
+		    .raddr_be = h->c->key.raddr,
+		    .lport = rte_be_to_cpu_16(h->c->key.lport),
+		};
+
+		sl_cls_request(hc->cls, &ci, hc->iov, n, &hc->res, &co);
+		if (co.verdict != SL_CLS_ACCEPT) {
+			answer_refused(hc, h, &co);
+			return;
+		}
+		memcpy(h->fault, co.fault_name, sizeof(h->fault));
+		if (co.fault_kind == SL_TBL_F_PARTIAL) {
+			h->partial = co.rejected;
+			h->partial_set = 1;
+		}
+		if (co.fault_kind == SL_TBL_F_DELAY)
+			h->delay_until = rte_rdtsc() + co.delay_tsc;
+	}
 	if (hc->pipe != NULL) {
 		struct sl_pipe_req req = {
 		    .signal = h->signal,
@@ -527,9 +646,11 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 		    .n_entries = hc->res.n_entries,
 		};
 
-		/* Inflated or transcoded bodies sit in a staging buffer the next request reuses. */
-		if (iov == hc->iov && n == 1 && (iov[0].base == hc->buf_plain ||
-		                                 iov[0].base == hc->buf_pb)) {
+		if (hc->cls != NULL && sl_cls_to_req(&co, &req)) {
+			/* Re-encoded (sampling, partial): the classifier's buffer, copied. */
+		} else if (iov == hc->iov && n == 1 && (iov[0].base == hc->buf_plain ||
+		                                        iov[0].base == hc->buf_pb)) {
+			/* Inflated or transcoded bodies sit in a staging buffer the next request reuses. */
 			req.flat = iov[0].base;
 			req.flat_len = iov[0].len;
 		} else {
@@ -538,6 +659,7 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 		}
 		rc = sl_pipe_submit(hc->pipe, &req);
 		if (rc < 0) {
+			answer_clear(h);
 			respond_error(hc, h, 503, RPC_UNAVAILABLE, true, "Retry-After: 1\r\n",
 			              "the appliance is under pressure: retry later");
 			return;
@@ -546,14 +668,18 @@ on_done(struct sl_http_core *hc, struct sl_http_conn *h)
 			/* Answered by pend_done once the batch is synced (or times out). */
 			h->waiting = 1;
 			h->pend_json = h->json;
+			h->blackhole = hc->cls != NULL && co.fault_kind == SL_TBL_F_BLACKHOLE;
 			return;
 		}
 	}
-	/* A full success: an empty Export*ServiceResponse (no partial_success). */
-	if (wants_json(h))
-		respond(hc, h, 200, true, NULL, "{}", 2, "application/json");
-	else
-		respond(hc, h, 200, true, NULL, "", 0, "application/x-protobuf");
+	if (hc->cls != NULL && co.fault_kind == SL_TBL_F_BLACKHOLE) {
+		/* Accepted, never answered: the input stays held until the peer goes. */
+		h->waiting = 1;
+		h->blackhole = 1;
+		h->t_done = 0;
+		return;
+	}
+	answer_ok(hc, h);
 }
 
 void
@@ -588,14 +714,18 @@ pend_done(void *owner, uint64_t cookie, enum sl_pend_result res)
 	h = &hc->conns[idx];
 	if (h->c == NULL || h->gen != (uint32_t)(cookie >> 32) || !h->waiting)
 		return; /* the connection is gone: nobody to answer */
+	if (h->blackhole)
+		return; /* stored; never answered */
 	h->waiting = 0;
 	h->json = h->pend_json;
 	if (res == SL_PEND_DURABLE) {
-		if (h->pend_json)
-			respond(hc, h, 200, true, NULL, "{}", 2, "application/json");
-		else
-			respond(hc, h, 200, true, NULL, "", 0, "application/x-protobuf");
+		answer_ok(hc, h);
+		if (h->delayed) {
+			h->json = 0;
+			return; /* the timer answers */
+		}
 	} else {
+		answer_clear(h);
 		respond_error(hc, h, 503, RPC_UNAVAILABLE, true, "Retry-After: 1\r\n",
 		              res == SL_PEND_TIMEOUT ? "not stored in time: retry later"
 		                                     : "could not be stored: retry later");
@@ -630,6 +760,17 @@ on_timer(struct sl_timer *t, void *arg)
 	(void)t;
 	if (h->c == NULL || h->closing)
 		return;
+	if (h->delayed) {
+		/* A delay fault's time has come (or nearly: answer_ok re-arms if early). */
+		h->json = h->pend_json;
+		h->delayed = 0;
+		h->waiting = 0;
+		answer_ok(hc, h);
+		h->json = 0;
+		if (!h->delayed)
+			resume_later(hc, h);
+		return;
+	}
 	ctr(hc)[SL_CTR_HTTP_TIMEOUTS]++;
 	respond_error(hc, h, 408, RPC_DEADLINE_EXCEEDED, false, NULL,
 	              "request not received in time");
@@ -652,6 +793,9 @@ http_accept(struct sl_tcp_conn *c, void *arg, void **app)
 	h->peer_fin = 0;
 	h->held_head = h->held_tail = NULL;
 	h->held_first = 0;
+	h->blackhole = 0;
+	h->t_done = 0;
+	answer_clear(h);
 	h->gen++;
 	sl_timer_init(&h->timer, on_timer, h);
 	request_reset(hc, h);
@@ -799,10 +943,40 @@ resume(struct sl_http_core *hc, struct sl_http_conn *h)
 		peer_fin_now(hc, h);
 }
 
+/*
+ * The tables name another tenant header: rename the capture slot in place.
+ * The parsers of this core read the name when a header line's name ends, so
+ * a request whose header section straddles the change may be matched by
+ * either name (it straddles the table change anyway). Without tables or
+ * header the slot keeps a name no client sends for tenancy by accident.
+ */
+static void
+follow_tenant_header(struct sl_http_core *hc)
+{
+	uint32_t len, i;
+	const char *name = sl_cls_tenant_header(hc->cls, &len);
+
+	hc->tenant_gen = hc->cls->gen;
+	if (name == NULL || len == 0 || len >= SL_HTTP1_NAME_MAX) {
+		name = "x-sluice-tenant";
+		len = (uint32_t)strlen(name);
+	}
+	for (i = 0; i < len; i++) {
+		char ch = name[i];
+
+		hc->h1.capture[CAP_TENANT][i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch | 0x20) : ch;
+	}
+	hc->h1.capture_len[CAP_TENANT] = (uint8_t)len;
+}
+
 void
 sl_http_poll(struct sl_http_core *hc)
 {
-	uint32_t i, n = hc->n_resume, keep = 0;
+	uint32_t i, n, keep = 0;
+
+	if (unlikely(hc->cls != NULL && hc->cls->gen != hc->tenant_gen))
+		follow_tenant_header(hc);
+	n = hc->n_resume;
 
 	if (n == 0 || (hc->pipe != NULL && sl_pipe_hard_pressure(hc->pipe)))
 		return;
@@ -897,6 +1071,10 @@ sl_http_core_init(struct sl_http_core *hc, struct sl_tcp_core *tc, const struct 
 	hc->h1.header_bytes_max = conf->max_header_bytes;
 	hc->h1.header_count_max = conf->max_headers;
 	hc->h1.body_max = conf->max_body_bytes;
+	/* Tenant resolution: slot CAP_TENANT is renamed when the tables' header changes. */
+	if (sl_http1_config_capture(&hc->h1, "authorization") != CAP_AUTH ||
+	    sl_http1_config_capture(&hc->h1, "x-sluice-tenant") != CAP_TENANT)
+		return -EINVAL;
 	hc->conns = rte_zmalloc_socket("sl_http_conns", sizeof(*hc->conns) * n_conns,
 	                               RTE_CACHE_LINE_SIZE, socket);
 	hc->chunks = rte_zmalloc_socket("sl_http_chunks", sizeof(*hc->chunks) * conf->body_chunks,

@@ -10,12 +10,14 @@
 #include "proto/http1_types.h"
 #include "proto/otlp_walk_types.h"
 #include "slice.h"
+#include "table_image.h"
 #include "timer_types.h"
 
 struct sl_tcp_core;
 struct sl_tcp_conn;
 struct sl_decomp;
 struct sl_pipe_core;
+struct sl_cls;
 
 /* Slices per body chunk: a chunk is 1 KiB with its header. */
 #define SL_HTTP_CHUNK_SLICES 62
@@ -52,6 +54,14 @@ struct sl_http_conn {
 	struct sl_http_chunk *held_tail;
 	uint32_t held_first;             /* slices of held_head already replayed */
 	struct sl_timer timer;
+	/* the answer of the request being answered (set by classification, cleared when sent) */
+	uint64_t t_done;      /* TSC when its body was complete: request latency histogram */
+	uint64_t delay_until; /* delay fault: not answered before this TSC */
+	uint32_t partial;     /* partial fault: items refused through partial_success */
+	uint8_t partial_set;
+	uint8_t delayed;      /* the timer is the delay fault's, input held */
+	uint8_t blackhole;    /* never answered: input held until the peer goes */
+	char fault[SL_TBL_NAME_LEN]; /* the fired fault's name, for messages */
 };
 
 /* A poll core's OTLP/HTTP server. */
@@ -67,6 +77,8 @@ struct sl_http_core {
 	struct sl_iov *iov; /* body_chunks * 62 fragments: one request's body */
 	struct sl_slice *slices;       /* the same body as mbuf slices, for the pipeline */
 	struct sl_pipe_core *pipe;     /* batch builders; NULL: count and answer only (tests) */
+	struct sl_cls *cls;            /* classifier; NULL: everything to route 0 (tests) */
+	uint64_t tenant_gen;           /* table generation the tenant header capture follows */
 	enum sl_durability durability; /* of the default route */
 	uint32_t *resume;              /* connections whose held input may be parsed again */
 	uint32_t n_resume;

@@ -82,7 +82,7 @@ start_control() {
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-echo "1..29"
+echo "1..37"
 "$BUILD/tests/integration/control_fakestats" "$INST" >"$TMP/fake.out" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do grep -q ready "$TMP/fake.out" 2>/dev/null && break; sleep 0.05; done
@@ -225,5 +225,65 @@ g=$(query 'sluice_control_config_version')
 t=$(curl -s "http://127.0.0.1:$MPORT/metrics" | grep -c '^# TYPE sluice_tcp_connections gauge')
 up=$(query 'up{job="sluice"}')
 [ "$g" = "$va" ] && [ "$t" = 1 ] && [ "$up" = 1 ] && ok "prometheus: control gauges, gauges typed gauge, target up" || not_ok "prometheus gauges" "version $g type $t up $up"
+
+# --- named counters and the request-latency histogram (values: control_fakestats.c) ---
+curl -s "http://127.0.0.1:$MPORT/metrics" >"$TMP/metrics.txt"
+# promtool parses the exposition as Prometheus does: a parse error (a family twice, a bad
+# label) is exit 1 and "error while linting"; lint findings alone are exit 3, not failures here.
+promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.out" 2>&1
+rc=$?
+[ $rc != 1 ] && ! grep -q "error while linting" "$TMP/promtool.out" && ok "promtool parses /metrics (exit $rc)" ||
+	not_ok "promtool parses /metrics" "$(head -5 "$TMP/promtool.out")"
+types=$(grep -c -E '^# TYPE (sluice_request_duration_seconds histogram|sluice_route_(entries|items|items_dropped|items_sampled_out)_total counter|sluice_fault_(matched|fired)_requests_total counter|sluice_tenant_(requests|items|items_limited)_total counter)$' "$TMP/metrics.txt")
+dups=$(grep '^# TYPE ' "$TMP/metrics.txt" | awk '{print $3}' | sort | uniq -d | tr '\n' ' ')
+[ "$types" = 10 ] && [ -z "$dups" ] && ok "exposition: histogram and 9 named-counter families typed, no family twice" ||
+	not_ok "exposition families" "typed $types of 10; duplicated: $dups"
+# query EXPR: the first result's value, "none" when empty (waits for the first scrape with it).
+qwait() {
+	local v=none
+	for _ in $(seq 20); do
+		v=$(query "$1")
+		[ "$v" != none ] && break
+		sleep 0.5
+	done
+	echo "$v"
+}
+r_items=$(qwait 'sluice_route_items_total{route="checkout"}')
+r_ent=$(query 'sluice_route_entries_total{route="checkout"}')
+r_samp=$(query 'sluice_route_items_sampled_out_total{route="checkout"}')
+r_drop=$(query 'sluice_route_items_dropped_total{route="drop-all"}')
+[ "$r_items/$r_ent/$r_samp/$r_drop" = "100/5/10/9" ] &&
+	ok "prometheus: route counters summed over cores (items 100, entries 5, sampled out 10, dropped 9)" ||
+	not_ok "prometheus: route counters" "items/entries/sampled/dropped = $r_items/$r_ent/$r_samp/$r_drop, want 100/5/10/9"
+f_m=$(query 'sluice_fault_matched_requests_total{fault="f-error"}')
+f_f=$(query 'sluice_fault_fired_requests_total{fault="f-error"}')
+t_r=$(query 'sluice_tenant_requests_total{tenant="acme"}')
+t_i=$(query 'sluice_tenant_items_total{tenant="acme"}')
+t_l=$(query 'sluice_tenant_items_limited_total{tenant="acme"}')
+[ "$f_m/$f_f/$t_r/$t_i/$t_l" = "7/2/30/100/4" ] &&
+	ok "prometheus: fault (matched 7, fired 2) and tenant (30 requests, 100 items, 4 limited) counters" ||
+	not_ok "prometheus: fault and tenant counters" "got $f_m/$f_f/$t_r/$t_i/$t_l, want 7/2/30/100/4"
+hc=$(qwait 'sluice_request_duration_seconds_count{core="total"}')
+hb1=$(query 'sluice_request_duration_seconds_bucket{core="total",le="0.000025"}')
+hb2=$(query 'sluice_request_duration_seconds_bucket{core="total",le="0.00005"}')
+hinf=$(query 'sluice_request_duration_seconds_bucket{core="total",le="+Inf"}')
+hs=$(query 'sluice_request_duration_seconds_sum{core="total"}')
+hc0=$(query 'sluice_request_duration_seconds_count{core="0",kind="poll"}')
+hc1=$(query 'sluice_request_duration_seconds_count{core="1",kind="poll"}')
+[ "$hc/$hb1/$hb2/$hinf/$hs/$hc0/$hc1" = "5/2/3/5/20.001075/3/2" ] &&
+	ok "prometheus: sluice_request_duration_seconds count 5, cumulative buckets 2/3/+Inf 5, sum 20.001075 s, per core 3+2" ||
+	not_ok "prometheus: histogram" "count/le25us/le50us/+Inf/sum/core0/core1 = $hc/$hb1/$hb2/$hinf/$hs/$hc0/$hc1"
+p50=$(query 'histogram_quantile(0.5, sluice_request_duration_seconds_bucket{core="total"})')
+python3 -c "import sys; sys.exit(abs(float('$p50') - 3.75e-05) > 1e-12)" 2>/dev/null &&
+	ok "prometheus: histogram_quantile(0.5) = 37.5 us" || not_ok "prometheus: histogram_quantile" "$p50"
+st=$("$CTL" "${C[@]}" stats --json)
+js=$(echo "$st" | json '";".join("%s/%s/%s" % (n["kind"], n["name"], n.get("items", n.get("fired_requests"))) for n in d["named"]) + " " + str(d["histograms"][0]["count"]) + " " + str(d["histograms"][0]["p50_seconds"]) + " " + str(d["histograms"][0]["buckets"][-1])')
+[ "$js" = "route/checkout/100;route/drop-all/9;fault/f-error/2;tenant/acme/100 5 3.75e-05 1" ] &&
+	ok "sluicectl stats --json: named (summed) and histograms (count, p50, +Inf bucket)" ||
+	not_ok "sluicectl stats --json named/histograms" "$js"
+"$CTL" "${C[@]}" stats >"$TMP/stats.txt" 2>&1
+grep -qE '^  checkout +5 +100 +0 +10$' "$TMP/stats.txt" && grep -qE '^  acme +30 +100 +4$' "$TMP/stats.txt" &&
+	grep -qE '^  request_duration_seconds +5 +p50 37.5 us +p99 > 10 s$' "$TMP/stats.txt" &&
+	ok "sluicectl stats: route/tenant tables and latency line" || not_ok "sluicectl stats table" "$(tail -12 "$TMP/stats.txt")"
 
 [ "$FAILED" = 0 ]

@@ -12,15 +12,28 @@
 //       response (status, headers, body) is relayed back and its status written into the
 //       .json. Exits after --ttl-s seconds (default 900) if nobody stops it first.
 //
+//   grpc-proxy --listen HOST:PORT --target HOST:PORT --dir DIR [--ttl-s N]
+//       The same for OTLP/gRPC: an HTTP/2 cleartext (h2c, prior knowledge) server that takes
+//       each call of a gRPC client, forwards it unchanged (path, metadata, the framed
+//       message bytes) on one h2c connection to the appliance, and relays the response
+//       headers, messages and trailers (or a trailers-only answer) back. Every gRPC message
+//       of a request becomes one capture: its bytes as sent (still gzip'd when the
+//       compressed flag was set), content_encoding = grpc-encoding when compressed, and
+//       the answer's :status and grpc-status. A capture counts as accepted when the answer
+//       was 200 with grpc-status 0.
+//
 //   record --dir DIR --path /v1/S --content-type T [--content-encoding E] --status N
-//          --body FILE [--expect FILE] [--label L]
-//       Adds one capture made by another client (curl) in the proxy's format. --expect names
-//       a body with the same content in another spelling (traces_variants.json ->
-//       traces.json); the compare decodes that one instead.
+//          --body FILE [--body FILE]... [--expect FILE] [--label L] [--source NAME]
+//       Adds one capture per --body made by another client (curl, grpcio) in the proxy's
+//       format; --source names the client (default curl). --expect names a body with the
+//       same content in another spelling (traces_variants.json -> traces.json); the
+//       compare decodes that one instead.
 //
 //   counts --captures DIR
-//       One JSON line: per signal, requests (answered 200), Resource entries and items
-//       (spans, metric data points, log records) in the captures.
+//       One JSON line: per signal, requests (accepted captures: one per gRPC message),
+//       Resource entries and items (spans, metric data points, log records) in the
+//       captures, items and requests by source (proxy, grpc-proxy, curl), requests by
+//       Content-Encoding (identity, gzip, ...); not_200 lists the captures not accepted.
 //
 //   store-dump --store DIR --signal S --out FILE
 //       Reads the segment files under DIR (docs/segment-format.md, version 1) on its own,
@@ -29,7 +42,7 @@
 //       Export*ServiceRequest. A second, independent reader to cross-check the dump.
 //
 //   compare --captures DIR --signal S --dump FILE [--dump FILE]... [--max-diffs N]
-//       Decodes every capture of signal S answered 200 (gunzip / inflate / unzstd as its
+//       Decodes every accepted capture of signal S (gunzip / inflate / unzstd as its
 //       Content-Encoding says; protobuf with protobufjs and proto/; OTLP/JSON converted to
 //       the protobuf object: hex ids, int64 strings or numbers, enum names or numbers) and
 //       every record of the dump files; canonicalises both through protobufjs (encode,
@@ -40,12 +53,16 @@
 //       stored verbatim (the pipeline only slices, it never re-encodes protobuf).
 //       Prints a readable diff of the first mismatches, then one JSON summary line.
 //       Exit 0 when everything matches, 1 on a mismatch, 2 on a usage or decode error.
+//
+// Captures count as accepted (and are the only ones compared or counted) when they were
+// answered 200 and, for gRPC captures, grpc-status 0; `counts` lists the others in not_200.
 
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -405,9 +422,23 @@ function count_items(signal, req) {
 
 // --- captures --------------------------------------------------------------------------
 
+const GRPC_PATHS = {
+	'/opentelemetry.proto.collector.trace.v1.TraceService/Export': 'traces',
+	'/opentelemetry.proto.collector.metrics.v1.MetricsService/Export': 'metrics',
+	'/opentelemetry.proto.collector.logs.v1.LogsService/Export': 'logs',
+};
+
 function signal_of_path(p) {
+	if (GRPC_PATHS[p])
+		return GRPC_PATHS[p];
 	const m = /^\/v1\/(traces|metrics|logs)\/?(\?.*)?$/.exec(p ?? '');
 	return m ? m[1] : null;
+}
+
+// Answered with success: HTTP 200, and for a gRPC call also grpc-status 0 (a gRPC error
+// comes with :status 200 too).
+function accepted(m) {
+	return m.status === 200 && (m.grpc_status === undefined || m.grpc_status === 0);
 }
 
 function write_capture(dir, meta, body) {
@@ -543,19 +574,168 @@ function cmd_proxy(a) {
 		process.on(s, () => process.exit(0));
 }
 
+// --- grpc-proxy ----------------------------------------------------------------------------
+
+// Request headers that are the connection's or HTTP/2's own, not the call's: the pseudo
+// headers are set anew for the upstream request; the rest may not appear in HTTP/2.
+const H2_SKIP = new Set([':method', ':path', ':scheme', ':authority', 'connection',
+	'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
+
+function h2_copy(headers, skip) {
+	const out = {};
+	for (const k of Object.keys(headers)) {
+		if (!skip.has(k))
+			out[k] = headers[k];
+	}
+	return out;
+}
+
+// gRPC length-prefixed messages: [{compressed, body}], or throws on a framing error.
+function grpc_messages(buf) {
+	const out = [];
+	let p = 0;
+	while (p < buf.length) {
+		if (buf.length - p < 5)
+			throw new Error(`${buf.length - p} stray bytes after message ${out.length}`);
+		const flag = buf[p], n = buf.readUInt32BE(p + 1);
+		if (flag > 1)
+			throw new Error(`message ${out.length}: compressed flag ${flag}`);
+		if (p + 5 + n > buf.length)
+			throw new Error(`message ${out.length} claims ${n} bytes, ${buf.length - p - 5} left`);
+		out.push({ compressed: flag === 1, body: buf.subarray(p + 5, p + 5 + n) });
+		p += 5 + n;
+	}
+	return out;
+}
+
+function cmd_grpc_proxy(a) {
+	const [host, port] = (a.listen ?? '').split(/:(?=\d+$)/);
+	if (!host || !port || !a.target || !a.dir)
+		die('grpc-proxy needs --listen HOST:PORT --target HOST:PORT --dir DIR');
+	const authority = a.target.replace(/^http:\/\//, '').replace(/\/+$/, '');
+	fs.mkdirSync(a.dir, { recursive: true });
+
+	// One upstream connection for every call, opened again if the appliance closed it
+	// (GOAWAY, idle timeout): calls multiplex on it as they would from one channel.
+	let upstream = null;
+	const session = () => {
+		if (upstream && !upstream.closed && !upstream.destroyed)
+			return upstream;
+		upstream = http2.connect(`http://${authority}`);
+		upstream.on('error', e => process.stderr.write(`upstream: ${e.message}\n`));
+		return upstream;
+	};
+
+	const server = http2.createServer();
+	server.on('sessionError', e => process.stderr.write(`downstream: ${e.message}\n`));
+	server.on('stream', (stream, headers) => {
+		const chunks = [];
+		stream.on('data', c => chunks.push(c));
+		stream.on('error', e => process.stderr.write(`downstream stream: ${e.message}\n`));
+		stream.on('end', () => {
+			const body = Buffer.concat(chunks);
+			const p = headers[':path'];
+			const base = {
+				source: 'grpc-proxy', method: headers[':method'], path: p,
+				signal: signal_of_path(p),
+				content_type: headers['content-type'] ?? null,
+				grpc_encoding: headers['grpc-encoding'] ?? null,
+				user_agent: headers['user-agent'] ?? null,
+				status: null, grpc_status: null, grpc_message: null,
+			};
+			let msgs, framing = null;
+			try {
+				msgs = grpc_messages(body);
+			} catch (e) {
+				msgs = [{ compressed: false, body }];
+				framing = e.message;
+			}
+			const record = () => {
+				for (const [i, m] of msgs.entries()) {
+					write_capture(a.dir, {
+						...base, seq: next_seq(a.dir), message: i, messages: msgs.length,
+						content_encoding: m.compressed ? base.grpc_encoding : null,
+						bytes: m.body.length,
+						...(framing ? { framing_error: framing } : {}),
+					}, m.body);
+				}
+			};
+			let up;
+			try {
+				up = session().request({ ...h2_copy(headers, H2_SKIP), ':method': headers[':method'],
+					':path': p, ':scheme': 'http', ':authority': authority });
+			} catch (e) {
+				base.status = 'error';
+				base.error = String(e.message ?? e);
+				record();
+				stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+				return;
+			}
+			let rhead = null, rtrail = null;
+			const rchunks = [];
+			up.on('response', h => { rhead = h; });
+			up.on('data', c => rchunks.push(c));
+			up.on('trailers', t => { rtrail = t; });
+			up.on('error', e => { base.error = String(e.message ?? e); });
+			// 'close' comes after the end of the response, or after a reset either way.
+			up.on('close', () => {
+				if (!rhead) {
+					base.status = 'error';
+					base.rst_code = up.rstCode;
+					record();
+					if (!stream.destroyed)
+						stream.close(up.rstCode || http2.constants.NGHTTP2_INTERNAL_ERROR);
+					return;
+				}
+				const st = (rtrail ?? rhead)['grpc-status'];
+				base.status = Number(rhead[':status']);
+				base.grpc_status = st === undefined ? 'missing' : Number(st);
+				base.grpc_message = (rtrail ?? rhead)['grpc-message'] ?? null;
+				record();
+				if (stream.destroyed || stream.closed)
+					return;
+				const rbody = Buffer.concat(rchunks);
+				const rh = h2_copy(rhead, new Set([':status']));
+				rh[':status'] = rhead[':status'];
+				if (!rtrail && rbody.length === 0) {
+					// Trailers-only: one HEADERS frame with END_STREAM, as the appliance sent.
+					stream.respond(rh, { endStream: true });
+					return;
+				}
+				stream.respond(rh, { waitForTrailers: true });
+				stream.on('wantTrailers', () => stream.sendTrailers(rtrail ?? {}));
+				stream.end(rbody);
+			});
+			up.end(body);
+		});
+	});
+	server.listen(Number(port), host, () => {
+		process.stdout.write(`listening ${host}:${port} (h2c) -> ${authority}, captures in ${a.dir}\n`);
+	});
+	const ttl = Number(a['ttl-s'] ?? 900);
+	setTimeout(() => process.exit(0), ttl * 1000).unref();
+	for (const s of ['SIGTERM', 'SIGINT'])
+		process.on(s, () => process.exit(0));
+}
+
 function cmd_record(a) {
-	if (!a.dir || !a.path || !a.status || !a.body)
+	if (!a.dir || !a.path || !a.status || !a.body?.length)
 		die('record needs --dir --path --status --body');
 	fs.mkdirSync(a.dir, { recursive: true });
-	const body = fs.readFileSync(a.body);
-	const seq = next_seq(a.dir);
-	write_capture(a.dir, {
-		seq, source: 'curl', label: a.label ?? null, method: 'POST', path: a.path,
-		signal: signal_of_path(a.path), content_type: a['content-type'] ?? null,
-		content_encoding: a['content-encoding'] ?? null, bytes: body.length,
-		status: /^\d+$/.test(a.status) ? Number(a.status) : a.status,
-		...(a.expect ? { expect: path.resolve(a.expect) } : {}),
-	}, body);
+	// Several --body: one capture each, alike but for the body (a client's many requests
+	// in one node start).
+	for (const f of a.body) {
+		const body = fs.readFileSync(f);
+		const seq = next_seq(a.dir);
+		write_capture(a.dir, {
+			seq, source: a.source ?? 'curl', label: a.label ?? null, method: 'POST',
+			path: a.path, signal: signal_of_path(a.path),
+			content_type: a['content-type'] ?? null,
+			content_encoding: a['content-encoding'] ?? null, bytes: body.length,
+			status: /^\d+$/.test(a.status) ? Number(a.status) : a.status,
+			...(a.expect ? { expect: path.resolve(a.expect) } : {}),
+		}, body);
+	}
 }
 
 // --- counts ------------------------------------------------------------------------------
@@ -565,11 +745,13 @@ function cmd_counts(a) {
 		die('counts needs --captures DIR');
 	const out = {};
 	for (const sig of Object.keys(SIGNALS))
-		out[sig] = { requests: 0, resources: 0, items: 0, items_by_source: {} };
+		out[sig] = { requests: 0, resources: 0, items: 0, items_by_source: {},
+			requests_by_source: {}, requests_by_encoding: {} };
 	out.not_200 = [];
 	for (const m of load_captures(a.captures)) {
-		if (m.status !== 200) {
-			out.not_200.push({ seq: m.seq, path: m.path, status: m.status, source: m.source });
+		if (!accepted(m)) {
+			out.not_200.push({ seq: m.seq, path: m.path, status: m.status, source: m.source,
+				...(m.grpc_status !== undefined ? { grpc_status: m.grpc_status } : {}) });
 			continue;
 		}
 		if (!m.signal)
@@ -581,6 +763,9 @@ function cmd_counts(a) {
 		const n = count_items(m.signal, canon);
 		c.items += n;
 		c.items_by_source[m.source] = (c.items_by_source[m.source] ?? 0) + n;
+		c.requests_by_source[m.source] = (c.requests_by_source[m.source] ?? 0) + 1;
+		const enc = String(m.content_encoding ?? '').trim().toLowerCase() || 'identity';
+		c.requests_by_encoding[enc] = (c.requests_by_encoding[enc] ?? 0) + 1;
 	}
 	process.stdout.write(JSON.stringify(out) + '\n');
 }
@@ -794,7 +979,7 @@ function cmd_compare(a) {
 	for (const m of load_captures(a.captures)) {
 		if (m.signal !== signal)
 			continue;
-		if (m.status !== 200) {
+		if (!accepted(m)) {
 			sum.captures_skipped++;
 			continue;
 		}
@@ -904,14 +1089,15 @@ const OPTIONS = {
 	listen: { type: 'string' }, target: { type: 'string' }, dir: { type: 'string' },
 	'ttl-s': { type: 'string' }, path: { type: 'string' }, 'content-type': { type: 'string' },
 	'content-encoding': { type: 'string' }, status: { type: 'string' },
-	body: { type: 'string' }, expect: { type: 'string' }, label: { type: 'string' },
+	body: { type: 'string', multiple: true }, expect: { type: 'string' },
+	label: { type: 'string' }, source: { type: 'string' },
 	captures: { type: 'string' }, signal: { type: 'string' },
 	dump: { type: 'string', multiple: true }, store: { type: 'string' },
 	out: { type: 'string' }, 'max-diffs': { type: 'string' },
 };
 
-const COMMANDS = { proxy: cmd_proxy, record: cmd_record, counts: cmd_counts,
-	'store-dump': cmd_store_dump, compare: cmd_compare };
+const COMMANDS = { proxy: cmd_proxy, 'grpc-proxy': cmd_grpc_proxy, record: cmd_record,
+	counts: cmd_counts, 'store-dump': cmd_store_dump, compare: cmd_compare };
 
 const [cmd, ...rest] = process.argv.slice(2);
 if (!COMMANDS[cmd]) {
