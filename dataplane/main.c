@@ -324,6 +324,9 @@ setup_cores(void)
 		https[i]->cls = clss[i];
 		grpcs[i]->cls = clss[i];
 		grpcs[i]->hist = &c->ext.hist[SL_STATS_HIST_REQUEST];
+		/* A quarter of this core's share of the packet pool for gRPC bodies in flight. */
+		grpcs[i]->hold_limit = (uint64_t)cfg.dataplane.mbufs * RTE_MBUF_DEFAULT_BUF_SIZE /
+		                       cfg.dataplane.n_poll / 4;
 		if (cfg.test.tcp_echo_port != 0 || cfg.test.tcp_discard_port != 0) {
 			testapps[i] = rte_zmalloc_socket("sl_testapp", sizeof(*testapps[i]),
 			                                 RTE_CACHE_LINE_SIZE, socket);
@@ -528,6 +531,17 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	/*
+	 * Batches hold request mbufs by reference (zero copy): a pipeline bound
+	 * larger than the pool lets stored data starve RX. Say so at start.
+	 */
+	if (cfg.pipeline.max_inflight_bytes * cfg.dataplane.n_poll >
+	    (uint64_t)cfg.dataplane.mbufs * RTE_MBUF_DEFAULT_BUF_SIZE / 2)
+		SL_LOG(WARNING,
+		       "pipeline.max_inflight_bytes x %u poll core(s) is more than half the packet "
+		       "pool (%u mbufs, %llu bytes): raise dataplane.mbufs or lower the bound",
+		       cfg.dataplane.n_poll, cfg.dataplane.mbufs,
+		       (unsigned long long)cfg.dataplane.mbufs * RTE_MBUF_DEFAULT_BUF_SIZE);
 	for (i = 0; i < cfg.n_ports; i++) {
 		rc = sl_port_setup(&ports[i], &cfg.ports[i], cfg.dataplane.n_poll, pool, err,
 		                   sizeof(err));

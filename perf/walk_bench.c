@@ -23,11 +23,11 @@
 #include <rte_cycles.h>
 
 #include "bench_clock.h"
+#include "bench_pb.h"
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "proto/otlp_walk.h"
 
-#define PB(x)    Opentelemetry__Proto__##x
 #define REQ_DESC                                                                                   \
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor
 /*
@@ -37,30 +37,6 @@
 #define ROUNDS       400
 #define ROUND_SPANS  4000
 #define MSS    1448
-
-static PB(Common__V1__KeyValue) *
-kv_str(PB(Common__V1__KeyValue) *kv, PB(Common__V1__AnyValue) *v, const char *k, const char *s)
-{
-	opentelemetry__proto__common__v1__key_value__init(kv);
-	opentelemetry__proto__common__v1__any_value__init(v);
-	kv->key = (char *)k;
-	kv->value = v;
-	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
-	v->string_value = (char *)s;
-	return kv;
-}
-
-static PB(Common__V1__KeyValue) *
-kv_int(PB(Common__V1__KeyValue) *kv, PB(Common__V1__AnyValue) *v, const char *k, int64_t i)
-{
-	opentelemetry__proto__common__v1__key_value__init(kv);
-	opentelemetry__proto__common__v1__any_value__init(v);
-	kv->key = (char *)k;
-	kv->value = v;
-	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
-	v->int_value = i;
-	return kv;
-}
 
 /* A request of n spans in one resource and scope; returns the packed body. */
 static uint8_t *
@@ -92,8 +68,8 @@ build(unsigned int n, size_t *len)
 	opentelemetry__proto__resource__v1__resource__init(&res);
 	opentelemetry__proto__common__v1__instrumentation_scope__init(&scope);
 	opentelemetry__proto__trace__v1__status__init(&st);
-	rkvp[0] = kv_str(&rkv[0], &rav[0], "service.name", "orders");
-	rkvp[1] = kv_str(&rkv[1], &rav[1], "host.name", "orders-7f9c4d-abcde");
+	rkvp[0] = bench_kv_str(&rkv[0], &rav[0], "service.name", "orders");
+	rkvp[1] = bench_kv_str(&rkv[1], &rav[1], "host.name", "orders-7f9c4d-abcde");
 	res.n_attributes = 2;
 	res.attributes = rkvp;
 	rs.resource = &res;
@@ -120,11 +96,11 @@ build(unsigned int n, size_t *len)
 		s->end_time_unix_nano = 1700000000000250000ull + i;
 		s->flags = 0x101;
 		a = 0;
-		k[a] = kv_str(&kv[a], &av[a], "http.request.method", "GET"), a++;
-		k[a] = kv_str(&kv[a], &av[a], "http.route", "/api/v1/orders/{id}"), a++;
-		k[a] = kv_int(&kv[a], &av[a], "http.response.status_code", 200), a++;
-		k[a] = kv_str(&kv[a], &av[a], "server.address", "orders.shop.svc"), a++;
-		k[a] = kv_str(&kv[a], &av[a], "url.scheme", "https"), a++;
+		k[a] = bench_kv_str(&kv[a], &av[a], "http.request.method", "GET"), a++;
+		k[a] = bench_kv_str(&kv[a], &av[a], "http.route", "/api/v1/orders/{id}"), a++;
+		k[a] = bench_kv_int(&kv[a], &av[a], "http.response.status_code", 200), a++;
+		k[a] = bench_kv_str(&kv[a], &av[a], "server.address", "orders.shop.svc"), a++;
+		k[a] = bench_kv_str(&kv[a], &av[a], "url.scheme", "https"), a++;
 		s->n_attributes = a;
 		s->attributes = k;
 		s->status = &st;

@@ -234,6 +234,8 @@ static void
 body_drop(struct sl_grpc_core *gc, struct sl_grpc_stream *st)
 {
 	gconn(gc, st->hc)->buffered -= st->body.bytes;
+	gc->core_hold -= st->hold;
+	st->hold = 0;
 	sl_h2_slices_release(&gc->h2, &st->body);
 	if (st->owed != 0) {
 		sl_h2_consume(st->hc, st->id, st->owed);
@@ -507,7 +509,8 @@ static bool
 hold_window(struct sl_grpc_core *gc, struct sl_h2_conn *hc)
 {
 	return (gc->pipe != NULL && sl_pipe_hard_pressure(gc->pipe)) ||
-	       gconn(gc, hc)->buffered > gc->conf->conn_buffer_bytes;
+	       gconn(gc, hc)->buffered > gc->conf->conn_buffer_bytes ||
+	       (gc->hold_limit != 0 && gc->core_hold > gc->hold_limit / 2);
 }
 
 static void
@@ -539,6 +542,17 @@ grpc_data(void *arg, void *sp, struct rte_mbuf *m, uint32_t off, uint32_t len)
 			break;
 		}
 		if (ev.type == SL_GRPC_EV_PAYLOAD) {
+			/*
+			 * The packet pool is shared with every connection and with RX:
+			 * past this core's share no message may pin more, or RX would
+			 * starve and nothing (not even the client's RST) could arrive.
+			 */
+			if (gc->hold_limit != 0 && gc->core_hold + m->buf_len > gc->hold_limit) {
+				gc->ctr[SL_CTR_GRPC_BUF_OVERFLOW]++;
+				answer_error(gc, st, 200, SL_GRPC_UNAVAILABLE,
+				             "this core's packet buffers are full: retry later");
+				break;
+			}
 			if (!sl_h2_slices_push(&gc->h2, &st->body, m, off + pos, ev.len)) {
 				gc->ctr[SL_CTR_GRPC_BUF_OVERFLOW]++;
 				answer_error(gc, st, 200, SL_GRPC_UNAVAILABLE,
@@ -548,6 +562,8 @@ grpc_data(void *arg, void *sp, struct rte_mbuf *m, uint32_t off, uint32_t len)
 			}
 			rte_mbuf_refcnt_update(m, 1);
 			g->buffered += ev.len;
+			st->hold += m->buf_len;
+			gc->core_hold += m->buf_len;
 		}
 		pos += used;
 	}
@@ -733,6 +749,8 @@ stream_free(struct sl_grpc_core *gc, struct sl_grpc_stream *st)
 	struct sl_grpc_conn *g = gconn(gc, st->hc);
 
 	g->buffered -= st->body.bytes;
+	gc->core_hold -= st->hold;
+	st->hold = 0;
 	sl_h2_slices_release(&gc->h2, &st->body);
 	sl_timer_cancel(gc->h2.wheel, &st->timer);
 	st->delayed = 0;

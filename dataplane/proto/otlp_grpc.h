@@ -115,6 +115,7 @@ struct sl_grpc_stream {
 	uint8_t tenant_len;     /* bytes in tenant[] (the tables' tenant header value) */
 	uint8_t auth_len;       /* bytes in auth[] (the authorization value) */
 	uint32_t partial;
+	uint64_t hold;          /* mbuf buffer bytes its slices pin (buf_len per reference) */
 	uint64_t t_done;        /* TSC at the end of the request: latency histogram */
 	uint64_t delay_until;
 	struct sl_timer timer;  /* delay fault */
@@ -141,6 +142,13 @@ struct sl_grpc_core {
 	struct sl_pipe_core *pipe;     /* NULL: validate and count only (tests, fuzz) */
 	struct sl_cls *cls;            /* classifier; NULL: everything to route 0 (tests, fuzz) */
 	struct sl_stats_hist *hist;    /* request latency; NULL: not observed */
+	/*
+	 * Packet-buffer bytes (buf_len per slice reference) message bodies of
+	 * this core may pin: windows are held past half of it, streams refused
+	 * UNAVAILABLE past it. 0: no bound (tests). Set from the pool size.
+	 */
+	uint64_t hold_limit;
+	uint64_t core_hold;
 	enum sl_durability durability;
 	uint32_t max_resources;
 	struct sl_grpc_stream *streams; /* conf->streams slots */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sluice-gen's DPDK mode: one lcore driving OTLP/HTTP over the project's TCP in active open. */
+/* sluice-gen's DPDK mode: one lcore driving OTLP/HTTP or gRPC over the project's TCP. */
 
 /*
  * Design
@@ -34,7 +34,16 @@
  * answered by this process (its eth stage accepts them all). The target
  * needs no ARP for them: the dataplane answers to the MAC a segment came
  * from. A reconnect takes the next free (address, port) in turn, so a
- * 4-tuple the target may still hold in TIME_WAIT is not reused soon.
+ * 4-tuple the target may still hold in TIME_WAIT is not reused soon; each
+ * run starts at a port drawn from its seed, so back-to-back runs (one
+ * process each, as gen_bench.sh does) do not meet the previous run's
+ * connections either, which the target may not have finished closing.
+ *
+ * gRPC (conf->h2): as in socket mode, a connection is one HTTP/2 session
+ * (h2_client.c) with up to --streams calls; its bytes go through
+ * sl_tcp_send and come back in data(), nothing else differs. A session
+ * whose frames did not all fit the send queue waits on the pending list
+ * like a request does. in_flight counts open calls, for --drain.
  *
  * Two more loads for the benchmarks: --rx-flood (SL_GEN_RUN_FLOOD) sends
  * minimal UDP frames the appliance counts and drops (its rx-only cost per
@@ -76,6 +85,7 @@
 #include "port.h"
 
 #include "gen_dpdk.h"
+#include "h2_client.h"
 #include "hist.h"
 #include "http_resp.h"
 #include "profile.h"
@@ -104,6 +114,14 @@
 /* A partial TX burst waits at most this long (the dataplane's default tx_drain_us). */
 #define TX_DRAIN_US 20
 #define EAL_ARGS_MAX 32
+/*
+ * Before the port goes, read (and drop) until the appliance has been silent
+ * this long, at most QUIESCE_MAX_MS: answers to abandoned requests and the
+ * resets' aftermath are still on the wire when a run ends, and the next run
+ * should not find them in the rings. Longer only delays the exit.
+ */
+#define QUIESCE_QUIET_MS 10
+#define QUIESCE_MAX_MS   200
 
 enum gstate { G_UNOPENED, G_BACKOFF, G_CONNECTING, G_IDLE, G_SENDING, G_WAITING };
 
@@ -126,6 +144,7 @@ struct gconn {
 	const uint8_t *body;
 	uint8_t *buf;
 	struct sl_http_resp resp;
+	struct sl_gen_h2 *h2;        /* gRPC: the HTTP/2 session and its calls */
 	char tail[SL_GEN_HEAD_TAIL]; /* "<len>\r\n\r\n" */
 };
 
@@ -179,6 +198,16 @@ backoff(struct gconn *g, uint64_t now)
 	g->retry_at = sl_gen_backoff(&g->backoff_ms, BACKOFF_MAX_MS, now);
 }
 
+/* gRPC: the session is gone; settle its calls (counted only inside the window). */
+static void
+g2_lost(struct gconn *g, bool timed_out)
+{
+	uint32_t n = sl_gen_h2_lost(g->h2, timed_out, G.conf->retries,
+	                            G.measuring && !G.draining ? G.counts : NULL);
+
+	G.in_flight = G.in_flight > n ? G.in_flight - n : 0;
+}
+
 static void
 in_flight_done(struct gconn *g)
 {
@@ -198,6 +227,10 @@ conn_failed(struct gconn *g, uint64_t now, bool timed_out, bool count_failure)
 	struct sl_tcp_conn *c = g->tcp;
 
 	in_flight_done(g);
+	if (g->h2 != NULL) {
+		g2_lost(g, timed_out);
+		in_flight = false;
+	}
 	g->tcp = NULL;
 	if (c != NULL)
 		sl_tcp_abort(c); /* closed() finds g->tcp != c and ignores it */
@@ -328,9 +361,128 @@ send_request(struct gconn *g, uint64_t t_due, uint64_t now)
 	push_more(g, now);
 }
 
+/* ---- gRPC: one HTTP/2 session per connection (h2_client.c) ---- */
+
+/* Called from inside nghttp2 (feed, out): count only. */
+static void
+g2_event(void *arg, struct sl_gen_h2 *h, struct sl_gen_h2_call *call, enum sl_gen_h2_ev ev)
+{
+	uint32_t items = sl_gen_profile_items(G.conf->prof);
+
+	(void)arg;
+	(void)h;
+	if (ev == SL_GEN_H2_EV_SENT) {
+		if (G.measuring && !G.draining)
+			G.counts->sent++;
+		return;
+	}
+	if (G.in_flight > 0)
+		G.in_flight--;
+	if (G.measuring && !G.draining) {
+		sl_gen_counts_grpc(G.counts, call->status, call->grpc_status, items,
+		                   now_ns() - call->t_due);
+	} else if (G.draining && call->status != 0) {
+		G.counts->drained++;
+		if (call->status == 200 && call->grpc_status == 0)
+			G.counts->drained_items += items;
+	}
+}
+
+/* Hand TCP what the session has to say; the pending list when the send queue is full. */
+static void
+g2_flush(struct gconn *g, uint64_t now)
+{
+	for (;;) {
+		const uint8_t *p;
+		size_t len;
+		int k;
+
+		if (sl_gen_h2_out(g->h2, &p, &len) < 0) {
+			if (G.measuring)
+				G.counts->protocol_errors++;
+			conn_failed(g, now, false, false);
+			return;
+		}
+		if (len == 0)
+			break;
+		k = sl_tcp_send(g->tcp, p, (uint32_t)len);
+		if (k < 0) {
+			conn_failed(g, now, false, true);
+			return;
+		}
+		if (G.measuring)
+			G.counts->bytes += (uint64_t)k;
+		sl_gen_h2_sent(g->h2, (size_t)k);
+		if ((size_t)k < len) {
+			pend_add(g); /* writable() or the pending list comes back */
+			return;
+		}
+	}
+	if (sl_gen_h2_finished(g->h2)) {
+		/* GOAWAY and every call closed: the server ended the session in order. */
+		struct sl_tcp_conn *c = g->tcp;
+
+		g2_lost(g, false);
+		g->tcp = NULL;
+		g->state = G_UNOPENED;
+		if (c != NULL)
+			sl_tcp_close(c);
+		if (G.measuring)
+			G.counts->reconnects++;
+		if (!G.draining)
+			start_connect(g, now);
+	}
+}
+
+/* Closed loop: a call in every free slot; open loop: park while a slot is free. */
+static void
+g2_fill(struct gconn *g, uint64_t now)
+{
+	bool more = now < G.t_end && !G.quit && !G.draining;
+	int rc;
+
+	if (more) {
+		rc = sl_gen_h2_resubmit(g->h2, now, G.measuring ? G.counts : NULL);
+		if (rc < 0) {
+			conn_failed(g, now, false, true);
+			return;
+		}
+		G.in_flight += (uint64_t)rc;
+	}
+	while (more && G.conf->rate <= 0 && sl_gen_h2_can_start(g->h2)) {
+		rc = sl_gen_h2_start(g->h2, &G.rd, now, now);
+		if (rc == -ENOSPC) {
+			G.err = rc;
+			G.quit = true;
+			break;
+		}
+		if (rc < 0) {
+			conn_failed(g, now, false, true);
+			return;
+		}
+		G.in_flight++;
+	}
+	if (more && G.conf->rate > 0 && !g->parked && sl_gen_h2_can_start(g->h2)) {
+		g->parked = true;
+		G.idle[G.n_idle++] = (uint32_t)(g - G.g);
+	}
+	g2_flush(g, now);
+}
+
 static void
 conn_idle(struct gconn *g, uint64_t now)
 {
+	if (g->h2 != NULL) {
+		if (g->h2->s == NULL && sl_gen_h2_open(g->h2) < 0) {
+			G.err = -ENOMEM;
+			G.quit = true;
+			return;
+		}
+		g->state = G_IDLE;
+		g->backoff_ms = 0;
+		g2_fill(g, now);
+		return;
+	}
 	g->state = G_IDLE;
 	if (now >= G.t_end || G.quit)
 		return;
@@ -445,9 +597,21 @@ on_data(struct sl_tcp_conn *c, void *app, const struct sl_slice *s)
 	struct gconn *g = app;
 	struct rte_mbuf *m = s->m;
 
-	if (g->tcp == c)
+	if (g->tcp == c && g->h2 != NULL && g->state == G_IDLE) {
+		uint64_t now = now_ns();
+
+		if (sl_gen_h2_feed(g->h2, rte_pktmbuf_mtod_offset(m, const uint8_t *, s->off),
+		                   s->len) < 0) {
+			if (G.measuring)
+				G.counts->protocol_errors++;
+			conn_failed(g, now, false, false);
+		} else {
+			g2_fill(g, now);
+		}
+	} else if (g->tcp == c) {
 		(void)feed(g, c, rte_pktmbuf_mtod_offset(m, const uint8_t *, s->off), s->len,
 		           now_ns());
+	}
 	if (c->state != SL_TCP_CLOSED)
 		sl_tcp_consumed(c, s->len, 1);
 	rte_pktmbuf_free(m);
@@ -463,6 +627,12 @@ on_peer_fin(struct sl_tcp_conn *c, void *app)
 		sl_tcp_close(c);
 		return;
 	}
+	if (g->h2 != NULL && g->h2->n_open > 0) {
+		conn_failed(g, now, false, true);
+		return;
+	}
+	if (g->h2 != NULL)
+		g2_lost(g, false); /* an idle session: ends it, nothing in flight */
 	if (g->state == G_WAITING && sl_http_resp_eof(&g->resp) == 0) {
 		g->resp.close = 1;
 		response_done(g, now); /* closes c */
@@ -486,7 +656,9 @@ on_writable(struct sl_tcp_conn *c, void *app)
 {
 	struct gconn *g = app;
 
-	if (g->tcp == c && g->state == G_SENDING)
+	if (g->tcp == c && g->h2 != NULL && g->state == G_IDLE)
+		g2_flush(g, now_ns());
+	else if (g->tcp == c && g->state == G_SENDING)
 		push_more(g, now_ns());
 }
 
@@ -500,6 +672,11 @@ on_closed(struct sl_tcp_conn *c, void *app, enum sl_tcp_close_reason why)
 	if (g->tcp != c)
 		return; /* a connection we already let go of */
 	g->tcp = NULL;
+	if (G.draining && g->h2 != NULL) {
+		g2_lost(g, false);
+		g->state = G_UNOPENED;
+		return;
+	}
 	if (G.draining && g->state != G_SENDING && g->state != G_WAITING) {
 		g->state = G_UNOPENED;
 		return;
@@ -588,6 +765,11 @@ housekeeping(uint64_t now)
 			if (now >= g->deadline)
 				conn_failed(g, now, true, false);
 			break;
+		case G_IDLE:
+			if (g->h2 != NULL &&
+			    sl_gen_h2_stuck(g->h2, now, (uint64_t)G.conf->timeout_ms * 1000000ull))
+				conn_failed(g, now, true, false);
+			break;
 		default:
 			break;
 		}
@@ -608,9 +790,28 @@ dispatch_open(uint64_t now)
 
 		if (at > now)
 			break;
-		g = &G.g[G.idle[--G.n_idle]];
+		g = &G.g[G.idle[G.n_idle - 1]];
+		if (g->h2 != NULL && g->state == G_IDLE && sl_gen_h2_can_start(g->h2)) {
+			/* gRPC: the connection stays parked while it has a free slot. */
+			int rc = sl_gen_h2_start(g->h2, &G.rd, at, now);
+
+			G.next_k++;
+			if (rc == -ENOSPC) {
+				G.err = rc;
+				G.quit = true;
+				return;
+			}
+			if (rc < 0) {
+				conn_failed(g, now, false, true);
+			} else {
+				G.in_flight++;
+				g2_flush(g, now);
+			}
+			continue;
+		}
+		G.n_idle--;
 		g->parked = false;
-		if (g->state != G_IDLE)
+		if (g->state != G_IDLE || g->h2 != NULL)
 			continue; /* it failed while parked; conn_idle parks it again */
 		G.next_k++;
 		send_request(g, at, now);
@@ -631,7 +832,9 @@ retry_pending(uint64_t now)
 		G.pend_head = (G.pend_head + 1) % G.n;
 		G.pend_n--;
 		g->pending = false;
-		if (g->state == G_SENDING && g->tcp != NULL)
+		if (g->h2 != NULL && g->state == G_IDLE && g->tcp != NULL)
+			g2_flush(g, now); /* re-adds itself if still short */
+		else if (g->state == G_SENDING && g->tcp != NULL)
 			push_more(g, now); /* re-adds itself if still short */
 	}
 }
@@ -1077,7 +1280,17 @@ setup(const struct sl_gen_dpdk_conf *cf, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < G.n; i++)
-		if (cf->variants == 0) {
+		if (cf->h2 != NULL) {
+			G.g[i].h2 = calloc(1, sizeof(*G.g[i].h2));
+			if (G.g[i].h2 == NULL ||
+			    sl_gen_h2_init(G.g[i].h2, cf->h2, g2_event, NULL) < 0) {
+				snprintf(err, errlen,
+				         "no memory for %u gRPC connections of %u calls: use "
+				         "--variants N",
+				         G.n, cf->h2->streams);
+				return -ENOMEM;
+			}
+		} else if (cf->variants == 0) {
 			G.g[i].buf = malloc(cf->prof->wire_cap ? cf->prof->wire_cap : 1);
 			if (G.g[i].buf == NULL) {
 				snprintf(err, errlen,
@@ -1088,6 +1301,25 @@ setup(const struct sl_gen_dpdk_conf *cf, char *err, size_t errlen)
 			}
 		}
 	return 0;
+}
+
+/* Drop what arrives until the port has been quiet QUIESCE_QUIET_MS (see the constants). */
+static void
+quiesce(void)
+{
+	uint64_t t0 = now_ns(), quiet_since = t0, now = t0;
+
+	while (now - t0 < QUIESCE_MAX_MS * 1000000ull &&
+	       now - quiet_since < QUIESCE_QUIET_MS * 1000000ull) {
+		struct rte_mbuf *pkts[SL_MAX_BURST];
+		uint16_t n = rte_eth_rx_burst(G.cp->port_id, G.cp->queue, pkts, SL_MAX_BURST);
+
+		now = now_ns();
+		if (n != 0) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			quiet_since = now;
+		}
+	}
 }
 
 static void
@@ -1103,11 +1335,16 @@ teardown(void)
 			G.g[i].tcp = NULL;
 		sl_tcp_core_fini(G.tc);
 		sl_core_tx_flush(G.core, G.cp);
+		quiesce();
 	}
 	sl_port_teardown(&G.port);
 	if (G.g != NULL)
-		for (i = 0; i < G.n; i++)
+		for (i = 0; i < G.n; i++) {
 			free(G.g[i].buf);
+			if (G.g[i].h2 != NULL)
+				sl_gen_h2_fini(G.g[i].h2);
+			free(G.g[i].h2);
+		}
 	free(G.g);
 	free(G.idle);
 	free(G.pend);
@@ -1167,6 +1404,14 @@ sl_gen_dpdk_run(const struct sl_gen_dpdk_conf *cf, struct sl_gen_counts *out, do
 		        PROG ": target " RTE_ETHER_ADDR_PRT_FMT ", %u connection(s) from %u "
 		             "address(es)\n",
 		        RTE_ETHER_ADDR_BYTES(&G.dmac), G.n, G.n_ips);
+	/* splitmix64 of the seed: any port, so that consecutive runs start apart. */
+	{
+		uint64_t z = cf->seed + 0x9e3779b97f4a7c15ull;
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		G.port_cursor = (z ^ (z >> 31)) % ((uint64_t)G.n_ips * PORTS_PER_IP);
+	}
 	G.t_start = now_ns() + 1000000ull;
 	G.t_measure = G.t_start + (uint64_t)(cf->ramp_s * 1e9);
 	G.t_end = G.t_measure + (uint64_t)(cf->duration_s * 1e9);

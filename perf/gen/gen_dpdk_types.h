@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct sl_gen_profile;
+struct sl_gen_h2_conf;
 
 /* Which moment of the run a mark hook is called at. */
 enum sl_gen_mark {
@@ -58,6 +59,7 @@ struct sl_gen_dpdk_conf {
 	const struct sl_gen_profile *prof;
 	const char *head_prefix; /* request head up to "Content-Length: " */
 	size_t head_prefix_len;
+	const struct sl_gen_h2_conf *h2; /* OTLP/gRPC calls (h2_client.h); NULL: OTLP/HTTP */
 	/* hooks */
 	atomic_bool *stop;   /* set by a signal handler: end early */
 	sl_gen_mark_fn mark; /* called on the lcore at the window's start and end; may be NULL */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Incremental HTTP/1.1 response parser of sluice-gen (RFC 9112 framing, client side). */
+/* Incremental HTTP/1.1 response parser of sluice-gen (RFC 9112 framing), and grpc-status. */
 
 /*
  * The generator reads responses of any OTLP receiver (the dataplane, the
@@ -278,4 +278,21 @@ sl_http_resp_eof(struct sl_http_resp *r)
 	if (r->state == SL_HTTP_RESP_UNTIL_EOF)
 		r->state = SL_HTTP_RESP_DONE;
 	return r->state == SL_HTTP_RESP_DONE ? 0 : -EPIPE;
+}
+
+int
+sl_gen_grpc_status_parse(const uint8_t *v, size_t len)
+{
+	uint32_t code = 0;
+	size_t i;
+
+	/* gRPC over HTTP/2: Status -> "grpc-status" 1*DIGIT; a code past int range is junk. */
+	if (len == 0 || len > 9)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -EINVAL;
+		code = code * 10 + (uint32_t)(v[i] - '0');
+	}
+	return (int)code;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Incremental HTTP/1.1 response parser of sluice-gen: status, length, chunked, close. */
+/* sluice-gen's response parsing: HTTP/1.1 (status, length, chunked, close), grpc-status. */
 #ifndef SL_HTTP_RESP_H
 #define SL_HTTP_RESP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "http_resp_types.h"
@@ -35,5 +36,11 @@ sl_http_resp_done(const struct sl_http_resp *r)
 {
 	return r->state == SL_HTTP_RESP_DONE;
 }
+
+/*
+ * The value of a grpc-status header (v[0..len), not NUL-terminated): its
+ * code, 0..999999999, or -EINVAL when it is not 1 to 9 decimal digits.
+ */
+int sl_gen_grpc_status_parse(const uint8_t *v, size_t len);
 
 #endif /* SL_HTTP_RESP_H */

@@ -916,6 +916,18 @@ sl_gen_signal_parse(const char *s, enum sl_signal *out)
 	return -EINVAL;
 }
 
+const char *
+sl_gen_grpc_path(enum sl_signal sig)
+{
+	static const char *const grpc_paths[SL_SIGNAL_MAX] = {
+	    "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+	    "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+	    "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+	};
+
+	return (unsigned int)sig < SL_SIGNAL_MAX ? grpc_paths[sig] : NULL;
+}
+
 int
 sl_gen_head_prefix(const struct sl_gen_profile *p, const char *host, char *out, size_t cap)
 {

@@ -93,4 +93,7 @@ sl_gen_head_finish(char *out, uint64_t len)
 /* Parse a signal name (traces, metrics, logs); -EINVAL if unknown. */
 int sl_gen_signal_parse(const char *s, enum sl_signal *out);
 
+/* The OTLP/gRPC Export method's path for sig (NULL for a value out of range). */
+const char *sl_gen_grpc_path(enum sl_signal sig);
+
 #endif /* SL_GEN_PROFILE_H */

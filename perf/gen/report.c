@@ -46,6 +46,8 @@ sl_gen_counts_merge(struct sl_gen_counts *dst, const struct sl_gen_counts *src)
 	dst->drained_items += src->drained_items;
 	for (i = 0; i < SL_GEN_STATUS_MAX; i++)
 		dst->by_status[i] += src->by_status[i];
+	for (i = 0; i < SL_GEN_GRPC_STATUS_MAX; i++)
+		dst->by_grpc_status[i] += src->by_grpc_status[i];
 	sl_hist_merge(&dst->lat, &src->lat);
 }
 
@@ -57,7 +59,34 @@ sl_gen_counts_errors(const struct sl_gen_counts *c)
 
 	for (i = 0; i < SL_GEN_STATUS_MAX; i++)
 		n += c->by_status[i];
+	for (i = 1; i < SL_GEN_GRPC_STATUS_MAX; i++) /* 0 is OK, never counted here */
+		n += c->by_grpc_status[i];
 	return n;
+}
+
+bool
+sl_gen_counts_grpc(struct sl_gen_counts *c, uint16_t status, int grpc_status, uint32_t items,
+                   uint64_t latency_ns)
+{
+	if (status == 0) { /* reset (RST_STREAM, GOAWAY) before any answer */
+		c->protocol_errors++;
+		return false;
+	}
+	c->responses++;
+	sl_hist_record(&c->lat, latency_ns);
+	if (status != 200) {
+		c->by_status[status < SL_GEN_STATUS_MAX ? status : 0]++;
+		return false;
+	}
+	if (grpc_status == 0) {
+		c->ok++;
+		c->items += items;
+		return true;
+	}
+	c->by_grpc_status[grpc_status > 0 && grpc_status < SL_GEN_GRPC_STATUS_OTHER
+	                      ? grpc_status
+	                      : SL_GEN_GRPC_STATUS_OTHER]++;
+	return false;
 }
 
 /* Values derived once for both writers. */
@@ -66,6 +95,7 @@ struct derived {
 	double p50, p95, p99, p999, max, mean; /* us */
 	uint64_t errors;
 	char by_status[512]; /* "503:2;429:1" */
+	char by_grpc[256];   /* "14:2;other:1" */
 	double t_busy_pct, t_cyc_item, t_cyc_req, t_cpu_m, t_cyc_pkt, t_cpu_cyc_item,
 	    t_user_cyc_item;
 };
@@ -104,6 +134,22 @@ derive(const struct sl_gen_report *r, struct derived *d)
 		             n ? ";" : "", i, c->by_status[i]);
 		if (k < 0 || (size_t)k >= sizeof(d->by_status) - n)
 			break; /* 40+ distinct codes: the JSON has them all */
+		n += (size_t)k;
+	}
+	n = 0;
+	for (i = 1; i < SL_GEN_GRPC_STATUS_MAX; i++) {
+		int k;
+
+		if (c->by_grpc_status[i] == 0)
+			continue;
+		if (i == SL_GEN_GRPC_STATUS_OTHER)
+			k = snprintf(d->by_grpc + n, sizeof(d->by_grpc) - n, "%sother:%" PRIu64,
+			             n ? ";" : "", c->by_grpc_status[i]);
+		else
+			k = snprintf(d->by_grpc + n, sizeof(d->by_grpc) - n, "%s%u:%" PRIu64,
+			             n ? ";" : "", i, c->by_grpc_status[i]);
+		if (k < 0 || (size_t)k >= sizeof(d->by_grpc) - n)
+			break;
 		n += (size_t)k;
 	}
 	if (t) {
@@ -160,6 +206,9 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 	json_str(f, p->mode);
 	fputs(",\"endpoint\":", f);
 	json_str(f, p->endpoint);
+	fputs(",\"proto\":", f);
+	json_str(f, p->proto ? p->proto : "http");
+	fprintf(f, ",\"streams\":%u", p->streams ? p->streams : 1);
 	fprintf(f,
 	        ",\"signal\":\"%s\",\"items_per_request\":%u,\"resources\":%u,"
 	        "\"attributes_per_item\":%u,\"attribute_value_bytes\":%u,\"services\":%u,"
@@ -187,6 +236,17 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 		if (c->by_status[i] == 0)
 			continue;
 		fprintf(f, "%s\"%u\":%" PRIu64, first ? "" : ",", i, c->by_status[i]);
+		first = false;
+	}
+	fputs("},\"by_grpc_status\":{", f);
+	first = true;
+	for (i = 1; i < SL_GEN_GRPC_STATUS_MAX; i++) {
+		if (c->by_grpc_status[i] == 0)
+			continue;
+		if (i == SL_GEN_GRPC_STATUS_OTHER)
+			fprintf(f, "%s\"other\":%" PRIu64, first ? "" : ",", c->by_grpc_status[i]);
+		else
+			fprintf(f, "%s\"%u\":%" PRIu64, first ? "" : ",", i, c->by_grpc_status[i]);
 		first = false;
 	}
 	fprintf(f,
@@ -240,6 +300,8 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 	X("label", S, p->label ? p->label : "")                                                    \
 	X("mode", S, p->mode)                                                                      \
 	X("endpoint", S, p->endpoint)                                                              \
+	X("proto", S, p->proto ? p->proto : "http")                                                \
+	X("streams", U, (uint64_t)(p->streams ? p->streams : 1))                                   \
 	X("signal", S, sl_signal_name(p->signal))                                                  \
 	X("items_per_request", U, p->items_per_request)                                            \
 	X("resources", U, p->resources)                                                            \
@@ -273,6 +335,7 @@ sl_gen_report_json(const struct sl_gen_report *r, FILE *f)
 	X("latency_us_mean", D, d.mean)                                                            \
 	X("errors_total", U, d.errors)                                                             \
 	X("errors_by_status", S, d.by_status)                                                      \
+	X("errors_by_grpc_status", S, d.by_grpc)                                                   \
 	X("timeouts", U, c->timeouts)                                                              \
 	X("protocol_errors", U, c->protocol_errors)                                                \
 	X("failed", U, c->failed)                                                                  \

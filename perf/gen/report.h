@@ -3,6 +3,8 @@
 #ifndef SL_GEN_REPORT_H
 #define SL_GEN_REPORT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "report_types.h"
@@ -17,11 +19,23 @@ void sl_gen_counts_merge(struct sl_gen_counts *dst, const struct sl_gen_counts *
 uint64_t sl_gen_counts_errors(const struct sl_gen_counts *c);
 
 /*
+ * Count one finished gRPC call into c. status is the HTTP/2 :status (0: the
+ * stream was reset before any answer: a protocol error, no latency),
+ * grpc_status the trailers' code (-1: none). OK is :status 200 with
+ * grpc-status 0 (ok, items += items); another :status goes to by_status,
+ * another gRPC code or none to by_grpc_status (unknown codes and none in
+ * the OTHER slot). Records latency_ns for every answer. Returns true for OK.
+ */
+bool sl_gen_counts_grpc(struct sl_gen_counts *c, uint16_t status, int grpc_status, uint32_t items,
+                        uint64_t latency_ns);
+
+/*
  * Write r as one JSON object (and a newline) to f:
- *   params{...}, elapsed_s, requests, items, bytes,
+ *   params{..., proto, streams, ...}, elapsed_s, requests, items, bytes,
  *   throughput{requests_per_s, items_per_s, bytes_per_s},
  *   latency_us{p50, p95, p99, p999, max, mean},
- *   errors{total, by_status{"503": n, ...}, timeouts, protocol, failed},
+ *   errors{total, by_status{"503": n, ...}, by_grpc_status{"14": n, "other": n},
+ *          timeouts, protocol, failed},
  *   retries, connection_failures, reconnects, open_loop{backlog_max, backlog_end},
  *   target{instance, pid, cpu_s, cpu_user_s, cpu_sys_s, items, requests, busy_cycles,
  *          idle_cycles, busy_pct, busy_cycles_per_item, busy_cycles_per_request,

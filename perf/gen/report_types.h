@@ -12,6 +12,12 @@
 
 /* Status codes are counted in an array indexed by code: 100..599 (RFC 9110 15). */
 #define SL_GEN_STATUS_MAX 600
+/*
+ * gRPC status codes are counted by code 0..16 (OK..UNAUTHENTICATED); the
+ * last slot holds answers with an unknown code or none at all.
+ */
+#define SL_GEN_GRPC_STATUS_MAX   18
+#define SL_GEN_GRPC_STATUS_OTHER (SL_GEN_GRPC_STATUS_MAX - 1)
 /* Poll cores of the target whose counters a report lists (the dataplane allows 32). */
 #define SL_GEN_TARGET_CORES_MAX 32
 
@@ -20,6 +26,8 @@ struct sl_gen_params {
 	const char *label;    /* free text naming the run (may be NULL) */
 	const char *mode;     /* "socket" or "dpdk" */
 	const char *endpoint; /* http://host:port */
+	const char *proto;    /* "http" (OTLP/HTTP/1.1) or "grpc" (OTLP/gRPC over h2c) */
+	uint32_t streams;     /* gRPC: concurrent calls per connection (http: 1) */
 	enum sl_signal signal;
 	uint32_t items_per_request;
 	uint32_t resources;
@@ -44,13 +52,13 @@ struct sl_gen_params {
  * are merged with sl_gen_counts_merge(). Fixed size, no pointers.
  */
 struct sl_gen_counts {
-	uint64_t sent;                /* requests written completely */
+	uint64_t sent;                /* requests (gRPC calls) written completely */
 	uint64_t responses;           /* responses read, any status */
-	uint64_t ok;                  /* 2xx responses */
-	uint64_t items;               /* items in requests answered 2xx */
+	uint64_t ok;                  /* 2xx responses (gRPC: 200 with grpc-status 0) */
+	uint64_t items;               /* items in requests answered 2xx (gRPC: OK) */
 	uint64_t bytes;               /* request bytes written: heads and (compressed) bodies */
 	uint64_t timeouts;            /* no response within the request timeout */
-	uint64_t protocol_errors;     /* responses that are not HTTP/1.x */
+	uint64_t protocol_errors;     /* responses that are not HTTP/1.x; gRPC: streams reset */
 	uint64_t failed;              /* requests given up after the retries */
 	uint64_t retries;             /* requests sent again after their connection failed */
 	uint64_t connection_failures; /* connects that failed, connections lost mid-request */
@@ -60,6 +68,8 @@ struct sl_gen_counts {
 	uint64_t drained;       /* --drain: responses read after the window (not in throughput) */
 	uint64_t drained_items; /* --drain: items of those answered 2xx */
 	uint64_t by_status[SL_GEN_STATUS_MAX]; /* responses other than 2xx, by code */
+	/* gRPC: answers with :status 200 and a grpc-status other than 0, by code */
+	uint64_t by_grpc_status[SL_GEN_GRPC_STATUS_MAX];
 	struct sl_hist lat; /* response latency, ns (open loop: from the intended send) */
 };
 

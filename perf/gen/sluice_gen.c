@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sluice-gen: OTLP/HTTP load generator: command line, report, and the socket mode (epoll). */
+/* sluice-gen: OTLP/HTTP and OTLP/gRPC load generator: command line, report, socket mode. */
 
 /*
  * Design
@@ -40,6 +40,14 @@
  * one writev, reads into the thread's buffer, the parser's fixed state. No
  * allocation after start.
  *
+ * gRPC (--proto grpc): a connection is one HTTP/2 session (h2_client.c)
+ * carrying up to --streams calls at once; the connection stays IDLE (open)
+ * while its calls come and go, and a failure settles every call in flight
+ * at once (sl_gen_h2_lost: retried on the next connection, or counted).
+ * The closed loop keeps every slot busy; the open loop parks a connection
+ * while it has a free slot and hands it due calls one at a time. Timeouts:
+ * a connection whose open calls made no progress for --timeout-ms.
+ *
  * The DPDK mode (the default; gen_dpdk.c) shares the command line, the
  * profile, the target's counters (marks at t_measure and t_end) and the
  * report with this file; it runs its own loop on one lcore.
@@ -68,6 +76,7 @@
 
 #include "stats_map.h"
 
+#include "h2_client.h"
 #include "hist.h"
 #include "http_resp.h"
 #include "profile.h"
@@ -120,11 +129,14 @@ struct conn {
 	size_t body_len;
 	uint8_t *buf; /* body buffer, profile wire_cap bytes */
 	struct sl_http_resp resp;
+	struct sl_gen_h2 *h2; /* --proto grpc: the HTTP/2 session and its calls */
 	char head[HEAD_MAX];
 };
 
 struct opts {
 	bool socket_mode;
+	bool grpc;        /* --proto grpc */
+	uint32_t streams; /* --streams: concurrent gRPC calls per connection */
 	const char *endpoint;
 	const char *ip; /* DPDK mode: our address/prefix */
 	int target_pid; /* CPU time of any process (comparison with another receiver) */
@@ -174,6 +186,7 @@ static struct {
 	char host[300]; /* Host header: host[:port] */
 	char head_prefix[HEAD_MAX];
 	size_t head_prefix_len;
+	struct sl_gen_h2_conf h2;           /* --proto grpc */
 	uint64_t t_start, t_measure, t_end; /* CLOCK_MONOTONIC ns */
 	atomic_bool stop;                   /* SIGINT/SIGTERM: end early */
 	atomic_uint_fast64_t t_stop;        /* when it stopped early (0: ran to t_end) */
@@ -266,6 +279,10 @@ conn_failed(struct worker *w, struct conn *c, uint64_t now, bool timed_out, bool
 	close_fd(w, c);
 	if (w->measuring && count_failure)
 		w->counts.connection_failures++;
+	if (c->h2 != NULL) {
+		sl_gen_h2_lost(c->h2, timed_out, run.o.retries, w->measuring ? &w->counts : NULL);
+		in_flight = false;
+	}
 	if (in_flight) {
 		if (timed_out) {
 			if (w->measuring)
@@ -353,10 +370,161 @@ send_request(struct worker *w, struct conn *c, uint64_t t_due, uint64_t now)
 	send_more(w, c, now);
 }
 
+/* ---- gRPC (--proto grpc): one HTTP/2 session per connection, --streams calls ---- */
+
+/* Called from inside nghttp2 (feed, out): count only. */
+static void
+g2_event(void *arg, struct sl_gen_h2 *h, struct sl_gen_h2_call *call, enum sl_gen_h2_ev ev)
+{
+	struct worker *w = arg;
+
+	(void)h;
+	if (!w->measuring)
+		return;
+	if (ev == SL_GEN_H2_EV_SENT)
+		w->counts.sent++;
+	else
+		sl_gen_counts_grpc(&w->counts, call->status, call->grpc_status,
+		                   sl_gen_profile_items(run.prof), now_ns() - call->t_due);
+}
+
+/* Write what the session has to say; EPOLLOUT while the socket is full. */
+static void
+g2_flush(struct worker *w, struct conn *c, uint64_t now)
+{
+	for (;;) {
+		const uint8_t *p;
+		size_t len;
+		ssize_t k;
+
+		if (sl_gen_h2_out(c->h2, &p, &len) < 0) {
+			if (w->measuring)
+				w->counts.protocol_errors++;
+			conn_failed(w, c, now, false, false);
+			return;
+		}
+		if (len == 0)
+			break;
+		k = send(c->fd, p, len, MSG_NOSIGNAL);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				set_events(w, c, true);
+				return;
+			}
+			conn_failed(w, c, now, false, true);
+			return;
+		}
+		if (w->measuring)
+			w->counts.bytes += (uint64_t)k;
+		sl_gen_h2_sent(c->h2, (size_t)k);
+	}
+	set_events(w, c, false);
+	if (sl_gen_h2_finished(c->h2)) {
+		/* GOAWAY and every call closed: the server ended the session in order. */
+		sl_gen_h2_lost(c->h2, false, run.o.retries, NULL);
+		close_fd(w, c);
+		if (w->measuring)
+			w->counts.reconnects++;
+		start_connect(w, c, now);
+	}
+}
+
+/*
+ * Give an open connection work: calls kept from a lost connection first,
+ * then (closed loop) a new call in every free slot, or (open loop) park it
+ * for dispatch() while it has a free slot. Then write.
+ */
+static void
+g2_fill(struct worker *w, struct conn *c, uint64_t now)
+{
+	bool more = now < run.t_end && !atomic_load_explicit(&run.stop, memory_order_relaxed);
+	int rc;
+
+	if (more && sl_gen_h2_resubmit(c->h2, now, w->measuring ? &w->counts : NULL) < 0) {
+		conn_failed(w, c, now, false, true);
+		return;
+	}
+	while (more && w->rate <= 0 && sl_gen_h2_can_start(c->h2)) {
+		rc = sl_gen_h2_start(c->h2, &w->rd, now, now);
+		if (rc == -ENOSPC) {
+			w->err = rc;
+			atomic_store(&run.stop, true);
+			break;
+		}
+		if (rc < 0) {
+			conn_failed(w, c, now, false, true);
+			return;
+		}
+	}
+	if (more && w->rate > 0 && !c->parked && sl_gen_h2_can_start(c->h2)) {
+		c->parked = true;
+		w->idle[w->n_idle++] = (uint32_t)(c - w->conns);
+	}
+	g2_flush(w, c, now);
+}
+
+static void
+g2_connected(struct worker *w, struct conn *c, uint64_t now)
+{
+	if (sl_gen_h2_open(c->h2) < 0) {
+		w->err = -ENOMEM;
+		atomic_store(&run.stop, true);
+		return;
+	}
+	c->state = C_IDLE;
+	c->backoff_ms = 0;
+	g2_fill(w, c, now);
+}
+
+static void
+g2_readable(struct worker *w, struct conn *c, uint64_t now)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, w->rbuf, sizeof(w->rbuf), 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			conn_failed(w, c, now, false, true);
+			return;
+		}
+		if (n == 0) {
+			if (c->h2->n_open > 0) {
+				conn_failed(w, c, now, false, true);
+				return;
+			}
+			/* An idle session closed by the server: open another. */
+			sl_gen_h2_lost(c->h2, false, run.o.retries, NULL);
+			close_fd(w, c);
+			if (w->measuring)
+				w->counts.reconnects++;
+			start_connect(w, c, now);
+			return;
+		}
+		if (sl_gen_h2_feed(c->h2, w->rbuf, (size_t)n) < 0) {
+			if (w->measuring)
+				w->counts.protocol_errors++;
+			conn_failed(w, c, now, false, false);
+			return;
+		}
+		if ((size_t)n < sizeof(w->rbuf))
+			break;
+	}
+	g2_fill(w, c, now);
+}
+
 /* c is idle: give it work (closed loop: a request now; open loop: park it). */
 static void
 conn_idle(struct worker *w, struct conn *c, uint64_t now)
 {
+	if (c->h2 != NULL) {
+		g2_connected(w, c, now);
+		return;
+	}
 	c->state = C_IDLE;
 	if (now >= run.t_end || atomic_load_explicit(&run.stop, memory_order_relaxed))
 		return;
@@ -402,6 +570,11 @@ response_done(struct worker *w, struct conn *c, uint64_t now)
 static void
 on_readable(struct worker *w, struct conn *c, uint64_t now)
 {
+	if (c->h2 != NULL) {
+		if (c->state == C_IDLE)
+			g2_readable(w, c, now);
+		return;
+	}
 	for (;;) {
 		ssize_t n = recv(c->fd, w->rbuf, sizeof(w->rbuf), 0), i = 0;
 
@@ -483,7 +656,9 @@ on_writable(struct worker *w, struct conn *c, uint64_t now)
 		conn_idle(w, c, now);
 		return;
 	}
-	if (c->state == C_SENDING)
+	if (c->h2 != NULL && c->state == C_IDLE)
+		g2_flush(w, c, now);
+	else if (c->state == C_SENDING)
 		send_more(w, c, now);
 	else
 		set_events(w, c, false);
@@ -506,9 +681,26 @@ dispatch(struct worker *w, uint64_t now)
 
 		if (at > now)
 			break;
-		c = &w->conns[w->idle[--w->n_idle]];
+		c = &w->conns[w->idle[w->n_idle - 1]];
+		if (c->h2 != NULL && c->state == C_IDLE && sl_gen_h2_can_start(c->h2)) {
+			/* gRPC: the connection stays parked while it has a free slot. */
+			int rc = sl_gen_h2_start(c->h2, &w->rd, at, now);
+
+			w->next_k++;
+			if (rc == -ENOSPC) {
+				w->err = rc;
+				atomic_store(&run.stop, true);
+				return;
+			}
+			if (rc < 0)
+				conn_failed(w, c, now, false, true);
+			else
+				g2_flush(w, c, now);
+			continue;
+		}
+		w->n_idle--;
 		c->parked = false;
-		if (c->state != C_IDLE)
+		if (c->state != C_IDLE || c->h2 != NULL)
 			continue; /* it failed while parked; conn_idle parks it again */
 		w->next_k++;
 		send_request(w, c, at, now);
@@ -556,6 +748,11 @@ housekeeping(struct worker *w, uint64_t now)
 		case C_SENDING:
 		case C_WAITING:
 			if (now >= c->deadline)
+				conn_failed(w, c, now, true, false);
+			break;
+		case C_IDLE:
+			if (c->h2 != NULL &&
+			    sl_gen_h2_stuck(c->h2, now, (uint64_t)run.o.timeout_ms * 1000000ull))
 				conn_failed(w, c, now, true, false);
 			break;
 		default:
@@ -743,7 +940,7 @@ usage(FILE *f)
 	    "usage: " PROG " --memif SOCKET --ip A.B.C.D/P --endpoint http://IP:PORT [OPTIONS]\n"
 	    "       " PROG " --socket --endpoint http://HOST:PORT [OPTIONS]\n"
 	    "\n"
-	    "OTLP/HTTP load generator. Modes:\n"
+	    "OTLP/HTTP and OTLP/gRPC load generator. Modes:\n"
 	    "  (default)              DPDK: its own EAL on one lcore, a memif (or any vdev) port,\n"
 	    "                         ARP and the appliance's TCP in active open\n"
 	    "  --socket               kernel TCP sockets (epoll): drives any OTLP/HTTP receiver,\n"
@@ -769,7 +966,11 @@ usage(FILE *f)
 	    "                         the endpoint's port (a discard server; TCP goodput)\n"
 	    "\n"
 	    "Target:\n"
-	    "  --endpoint URL         http://host:port (default http://127.0.0.1:4318)\n"
+	    "  --endpoint URL         http://host:port (default http://127.0.0.1:4318, gRPC "
+	    "4317)\n"
+	    "  --proto P              http (OTLP/HTTP/1.1, the default) or grpc (OTLP/gRPC,\n"
+	    "                         h2c with prior knowledge)\n"
+	    "  --streams N            gRPC: concurrent calls per connection, 1..1000 (default 1)\n"
 	    "  --target-instance NAME read the dataplane NAME's counters and CPU over the window\n"
 	    "  --target-pid PID       CPU time of any receiver process over the window (/proc)\n"
 	    "\n"
@@ -782,15 +983,15 @@ usage(FILE *f)
 	    "  --value-bytes N        bytes of each attribute value (default 10)\n"
 	    "  --services N           cardinality of service.name (default 1)\n"
 	    "  --hosts N              cardinality of host.name (default 1)\n"
-	    "  --gzip                 Content-Encoding: gzip (libdeflate)\n"
+	    "  --gzip                 Content-Encoding: gzip (libdeflate); gRPC: grpc-encoding\n"
 	    "  --gzip-level N         1..12 (default 1)\n"
-	    "  --json-body            OTLP/JSON instead of protobuf\n"
+	    "  --json-body            OTLP/JSON instead of protobuf (not with gRPC)\n"
 	    "  --variants N           pre-render N bodies per thread and cycle them instead of\n"
 	    "                         fresh ids per request (default 0: fresh)\n"
 	    "\n"
 	    "Load:\n"
-	    "  --connections C        keep-alive connections, one request in flight each (default "
-	    "4)\n"
+	    "  --connections C        keep-alive connections, one request in flight each (gRPC:\n"
+	    "                         --streams calls each) (default 4)\n"
 	    "  --rate R               open loop: R requests/s in all (default 0: closed loop)\n"
 	    "  --threads N            sending threads, socket mode (default 1)\n"
 	    "  --duration S           measured seconds (default 10)\n"
@@ -946,6 +1147,8 @@ enum {
 	O_TARGET_PID,
 	O_RX_FLOOD,
 	O_TCP_DISCARD,
+	O_PROTO,
+	O_STREAMS,
 	O_HELP,
 	O_VERSION,
 };
@@ -997,6 +1200,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"target-pid", required_argument, NULL, O_TARGET_PID},
 	    {"rx-flood", no_argument, NULL, O_RX_FLOOD},
 	    {"tcp-discard", no_argument, NULL, O_TCP_DISCARD},
+	    {"proto", required_argument, NULL, O_PROTO},
+	    {"streams", required_argument, NULL, O_STREAMS},
 	    {"help", no_argument, NULL, O_HELP},
 	    {"version", no_argument, NULL, O_VERSION},
 	    {NULL, 0, NULL, 0},
@@ -1005,7 +1210,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	uint32_t v;
 	int c, rc = 0;
 
-	o->endpoint = "http://127.0.0.1:4318";
+	o->endpoint = NULL; /* by --proto: 4318 or 4317 */
+	o->streams = 1;
 	o->threads = 1;
 	o->connections = 4;
 	o->duration_s = 10;
@@ -1082,6 +1288,19 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_ENDPOINT:
 			o->endpoint = optarg;
+			break;
+		case O_PROTO:
+			if (strcmp(optarg, "http") == 0)
+				o->grpc = false;
+			else if (strcmp(optarg, "grpc") == 0)
+				o->grpc = true;
+			else {
+				fprintf(stderr, PROG ": --proto %s: http or grpc\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_STREAMS:
+			rc = num_u32("--streams", optarg, 1, SL_GEN_H2_STREAMS_MAX, &o->streams);
 			break;
 		case O_SIGNAL:
 			if (sl_gen_signal_parse(optarg, &o->pc.signal) < 0) {
@@ -1168,7 +1387,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			exit(0);
 		case O_VERSION:
-			printf(PROG " 0.2.0 (DPDK and socket modes)\n");
+			printf(PROG " 0.3.0 (DPDK and socket modes; OTLP/HTTP and OTLP/gRPC)\n");
 			exit(0);
 		default:
 			usage(stderr);
@@ -1182,6 +1401,22 @@ parse_args(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	o->socket_mode = socket_mode;
+	if (o->endpoint == NULL)
+		o->endpoint = o->grpc ? "http://127.0.0.1:4317" : "http://127.0.0.1:4318";
+	if (!o->grpc && o->streams != 1) {
+		fprintf(stderr, PROG ": --streams is for --proto grpc (HTTP/1.1 has one request "
+		                     "in flight per connection)\n");
+		return -EINVAL;
+	}
+	if (o->grpc && o->pc.json) {
+		fprintf(stderr, PROG ": --json-body: OTLP/gRPC carries protobuf only\n");
+		return -EINVAL;
+	}
+	if (o->grpc && o->dc.run != SL_GEN_RUN_OTLP) {
+		fprintf(stderr, PROG ": --rx-flood and --tcp-discard send no requests: no --proto "
+		                     "grpc\n");
+		return -EINVAL;
+	}
 	if (!socket_mode) {
 		if (o->dc.vdev == NULL && o->dc.memif_socket == NULL) {
 			fprintf(stderr, PROG ": DPDK mode needs a port: --memif SOCKET or --vdev "
@@ -1274,7 +1509,14 @@ setup_worker(struct worker *w, uint32_t id, uint32_t first_conn)
 		if (o->rate > 0)
 			c->open_at =
 			    run.t_start; /* the open loop ramps the rate, not connections */
-		if (o->variants == 0) {
+		if (o->grpc) {
+			c->h2 = calloc(1, sizeof(*c->h2));
+			if (c->h2 == NULL)
+				return -ENOMEM;
+			rc = sl_gen_h2_init(c->h2, &run.h2, g2_event, w);
+			if (rc < 0)
+				return rc;
+		} else if (o->variants == 0) {
 			c->buf = malloc(run.prof->wire_cap ? run.prof->wire_cap : 1);
 			if (c->buf == NULL)
 				return -ENOMEM;
@@ -1290,8 +1532,12 @@ free_worker(struct worker *w)
 	uint32_t i;
 
 	if (w->conns)
-		for (i = 0; i < w->n_conns; i++)
+		for (i = 0; i < w->n_conns; i++) {
 			free(w->conns[i].buf);
+			if (w->conns[i].h2 != NULL)
+				sl_gen_h2_fini(w->conns[i].h2);
+			free(w->conns[i].h2);
+		}
 	free(w->conns);
 	free(w->idle);
 	sl_gen_render_fini(&w->rd);
@@ -1306,20 +1552,25 @@ print_text(const struct sl_gen_report *r)
 {
 	const struct sl_gen_counts *c = r->c;
 	double e = r->elapsed_s > 0 ? r->elapsed_s : 1;
+	char streams[32] = "";
+
+	if (r->params.streams > 1)
+		snprintf(streams, sizeof(streams), " x %u streams", r->params.streams);
 
 	fprintf(
 	    stderr,
-	    PROG ": %s %u %s/request, %zu-byte body%s%s, %u connections, %s loop, %.1f s\n"
+	    PROG ": %s%s %u %s/request, %zu-byte body%s%s, %u connections%s, %s loop, %.1f s\n"
 	         "  requests %" PRIu64 " (%.1f/s)  items %" PRIu64 " (%.1f/s)  %.2f MB/s sent\n"
 	         "  latency us: p50 %.1f  p95 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n"
 	         "  errors %" PRIu64 " (timeouts %" PRIu64 ", protocol %" PRIu64 ", failed %" PRIu64
 	         ")  retries %" PRIu64 "  connection failures %" PRIu64 "\n",
+	    r->params.proto && strcmp(r->params.proto, "grpc") == 0 ? "gRPC " : "",
 	    sl_signal_name(r->params.signal), r->params.items_per_request,
 	    r->params.signal == SL_SIGNAL_TRACES    ? "spans"
 	    : r->params.signal == SL_SIGNAL_METRICS ? "points"
 	                                            : "records",
 	    r->params.body_bytes, r->params.json_body ? " JSON" : "", r->params.gzip ? " gzip" : "",
-	    r->params.connections, r->params.rate > 0 ? "open" : "closed", r->elapsed_s, c->ok,
+	    r->params.connections, streams, r->params.rate > 0 ? "open" : "closed", r->elapsed_s, c->ok,
 	    (double)c->ok / e, c->items, (double)c->items / e, (double)c->bytes / e / 1e6,
 	    (double)sl_hist_percentile(&c->lat, 50) / 1e3,
 	    (double)sl_hist_percentile(&c->lat, 95) / 1e3,
@@ -1485,6 +1736,7 @@ run_dpdk(struct sl_gen_counts *total, double *elapsed_s)
 	dc->prof = run.prof;
 	dc->head_prefix = run.head_prefix;
 	dc->head_prefix_len = run.head_prefix_len;
+	dc->h2 = run.o.grpc ? &run.h2 : NULL;
 	dc->stop = &run.stop;
 	dc->mark = mark;
 	dc->quiet = run.o.quiet;
@@ -1524,6 +1776,25 @@ main(int argc, char **argv)
 		goto out;
 	}
 	run.head_prefix_len = (size_t)rc;
+	/* A render buffer per call: past this, the generator would swap, not measure. */
+	if (run.o.grpc && run.o.variants == 0 &&
+	    (double)run.o.connections * run.o.streams * (double)run.prof->wire_cap > 4e9) {
+		fprintf(stderr,
+		        PROG ": %u connections x %u streams x %zu-byte bodies need over 4 GB of "
+		             "render buffers: use --variants N\n",
+		        run.o.connections, run.o.streams, run.prof->wire_cap);
+		goto out;
+	}
+	run.h2 = (struct sl_gen_h2_conf){
+	    .path = sl_gen_grpc_path(run.prof->conf.signal),
+	    .authority = run.host,
+	    .encoding = run.prof->conf.gzip ? "gzip" : NULL,
+	    .streams = run.o.streams,
+	    .buf_cap = run.o.variants ? 0 : (run.prof->wire_cap ? run.prof->wire_cap : 1),
+	    /* Fewer, fuller writes (socket) or segments (DPDK: every sl_tcp_send is pushed
+	     * out at once); 64 KiB a connection, too much for a DPDK run of 100,000. */
+	    .gather = run.o.socket_mode || run.o.connections <= 4096,
+	};
 	if (run.o.target) {
 		rc = sl_stats_open(&tgt.map, run.o.target);
 		if (rc < 0) {
@@ -1561,6 +1832,8 @@ main(int argc, char **argv)
 	            : run.o.dc.run == SL_GEN_RUN_DISCARD ? "dpdk-tcp-discard"
 	                                                 : "dpdk",
 	    .endpoint = run.o.endpoint,
+	    .proto = run.o.grpc ? "grpc" : "http",
+	    .streams = run.o.streams,
 	    .signal = run.prof->conf.signal,
 	    .items_per_request = run.prof->conf.items,
 	    .resources = run.prof->conf.resources,

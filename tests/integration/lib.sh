@@ -215,6 +215,7 @@ dataplane:
   main_lcore: 0
   poll_lcores: [0]
   memory_mb: ${SL_MEMORY_MB:-256}
+  mbufs: ${SL_MBUFS:-16383}
   huge: auto
   huge_dir: $SL_HUGE_DIR
   log_level: info

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# sluice-gen smoke test: 5 s of DPDK-mode load against the dataplane over memif, then counts.
+# sluice-gen smoke test: 5 s of DPDK-mode OTLP/HTTP, then 5 s of OTLP/gRPC, over memif; counts.
 #
 # Two DPDK processes on one host, no kernel in the path: the dataplane (memif
 # server, lcore 0) and sluice-gen (memif client, lcore 1, its own EAL file
@@ -9,6 +9,9 @@
 # failures, and that the dataplane's OTLP counters equal what the generator
 # says it sent and got 200 for (measured window plus the drained requests in
 # flight at its end; --ramp 0, so nothing is sent before the window).
+# Then the same with --proto grpc (2 connections x 4 concurrent streams, open
+# loop): gRPC OK calls and their spans against the dataplane's
+# grpc_status_ok and otlp_spans_received, as deltas over the gRPC run.
 #
 # Isolation and cleanup: names carry $$ and $RANDOM (instance, EAL prefixes,
 # temp dir, addresses), so two runs never collide; an EXIT/INT/TERM trap
@@ -135,6 +138,57 @@ got=$(sl_json "$TMP/stats.json" total.counters.http_requests || echo -1)
 sl_ge "dataplane HTTP requests >= requests the generator got answers for" "$got" "$want_reqs"
 sl_check "dataplane HTTP requests ($got) <= requests the generator sent" \
 	test "$got" -le "$(g sent || echo 0)"
+
+# gRPC: the same appliance, OTLP/gRPC on port 4317 (on by default), HTTP/2 streams.
+"$GEN" --memif "$TMP/memif.sock" --ip "$NET.2/24" --endpoint "http://$NET.1:4317" \
+	--proto grpc --streams 4 \
+	--lcore 1 --file-prefix "$GEN_PREFIX" --huge-dir "$SL_HUGE_DIR" \
+	--connections 2 --rate 500 --duration 5 --ramp 0 --drain 10 \
+	--items-per-request 10 --target-instance "$INST" --json --label smoke-grpc \
+	>"$TMP/grpc.json" 2>"$TMP/grpc.err" </dev/null &
+GEN_PID=$!
+rc=0
+for _ in $(seq 600); do kill -0 "$GEN_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$GEN_PID" 2>/dev/null; then
+	sl_diag "sluice-gen --proto grpc still running after 60 s"
+	kill -KILL "$GEN_PID" 2>/dev/null
+	rc=137
+fi
+wait "$GEN_PID" 2>/dev/null || rc=$?
+GEN_PID=
+sl_is "sluice-gen --proto grpc (DPDK mode) exits 0" "$rc" 0 || {
+	sl_diag_file "$TMP/grpc.err" 20
+	sl_diag_file "$TMP/dataplane.log" 10
+}
+gg() { sl_json "$TMP/grpc.json" "$1"; }
+rps=$(gg throughput.requests_per_s || echo 0)
+sl_check "gRPC: non-zero throughput ($rps calls/s)" \
+	"$SL_PY" -c "import sys; sys.exit(0 if float('$rps') > 0 else 1)"
+sl_is "gRPC: report says proto grpc" "$(gg params.proto || echo missing)" grpc
+sl_is "gRPC: report says 4 streams" "$(gg params.streams || echo missing)" 4
+sl_is "gRPC: no errors" "$(gg errors.total || echo missing)" 0
+sl_check "gRPC: report has errors.by_grpc_status" gg errors.by_grpc_status
+sl_is "gRPC: no connection failures" "$(gg connection_failures || echo missing)" 0
+sleep 0.3
+"$SLUICE_BUILD/sluicectl" --instance "$INST" stats --json >"$TMP/stats2.json"
+d() { # counter delta over the gRPC run
+	echo $(($(sl_json "$TMP/stats2.json" "total.counters.$1" || echo 0) - \
+		$(sl_json "$TMP/stats.json" "total.counters.$1" || echo 0)))
+}
+want_items=$(("$(gg items || echo 0)" + "$(gg drained.items || echo 0)"))
+want_calls=$(("$(gg requests || echo 0)" + "$(gg drained.responses || echo 0)"))
+sl_ge "gRPC: the generator got OK for some spans" "$want_items" 1
+sl_is "gRPC: dataplane grpc_status_ok == calls the generator got OK for" \
+	"$(d grpc_status_ok)" "$want_calls"
+sl_is "gRPC: dataplane spans received == spans the generator got OK for" \
+	"$(d otlp_spans_received)" "$want_items"
+sl_is "gRPC: dataplane trace requests == calls the generator got OK for" \
+	"$(d otlp_trace_requests)" "$want_calls"
+sl_is "gRPC: dataplane HTTP/2 connections == 2" "$(d grpc_connections)" 2
+got=$(d grpc_streams)
+sl_ge "gRPC: dataplane streams >= calls answered" "$got" "$want_calls"
+sl_check "gRPC: dataplane streams ($got) <= calls the generator sent" \
+	test "$got" -le "$(gg sent || echo 0)"
 
 # Stop the appliance in order; then nothing of either process may remain.
 kill -TERM "$DP_PID"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of sluice-gen's modules: histogram, report writers, response parser, profiles. */
+/* Unit tests of sluice-gen's modules: histogram, report writers, response parsers, profiles. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "perf/gen/h2_client.h"
 #include "perf/gen/hist.h"
 #include "perf/gen/http_resp.h"
 #include "perf/gen/profile.h"
@@ -669,6 +670,149 @@ test_counts_merge(void **state)
 	free(b);
 }
 
+/* ---- gRPC: status, counting, report fields, paths, message prefix ---- */
+
+static void
+test_grpc_status_parse(void **state)
+{
+	static const struct {
+		const char *v;
+		int want;
+	} cases[] = {
+	    {"0", 0},
+	    {"14", 14},
+	    {"16", 16},
+	    {"017", 17},
+	    {"999999999", 999999999},
+	    {"", -EINVAL},
+	    {"1a", -EINVAL},
+	    {" 1", -EINVAL},
+	    {"-1", -EINVAL},
+	    {"+1", -EINVAL},
+	    {"1234567890", -EINVAL},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = sl_gen_grpc_status_parse((const uint8_t *)cases[i].v, strlen(cases[i].v));
+
+		if (got != cases[i].want)
+			fail_msg("grpc-status '%s': %d, want %d", cases[i].v, got, cases[i].want);
+	}
+	/* Not NUL-terminated: only len bytes count. */
+	assert_int_equal(sl_gen_grpc_status_parse((const uint8_t *)"14x", 2), 14);
+}
+
+static void
+test_grpc_count(void **state)
+{
+	struct sl_gen_counts *c = malloc(sizeof(*c));
+
+	(void)state;
+	assert_non_null(c);
+	sl_gen_counts_reset(c);
+	assert_true(sl_gen_counts_grpc(c, 200, 0, 100, 1000));
+	assert_true(sl_gen_counts_grpc(c, 200, 0, 100, 2000));
+	assert_false(sl_gen_counts_grpc(c, 200, 14, 100, 3000)); /* UNAVAILABLE */
+	assert_false(sl_gen_counts_grpc(c, 200, 14, 100, 3000));
+	assert_false(sl_gen_counts_grpc(c, 200, 3, 100, 3000));  /* INVALID_ARGUMENT */
+	assert_false(sl_gen_counts_grpc(c, 200, -1, 100, 3000)); /* no grpc-status */
+	assert_false(sl_gen_counts_grpc(c, 200, 99, 100, 3000)); /* unknown code */
+	assert_false(sl_gen_counts_grpc(c, 415, 3, 100, 3000));  /* HTTP status wins */
+	assert_false(sl_gen_counts_grpc(c, 0, -1, 100, 0));      /* reset, no answer */
+	assert_int_equal(c->ok, 2);
+	assert_int_equal(c->items, 200);
+	assert_int_equal(c->responses, 8);
+	assert_int_equal(c->lat.count, 8);
+	assert_int_equal(c->by_grpc_status[14], 2);
+	assert_int_equal(c->by_grpc_status[3], 1);
+	assert_int_equal(c->by_grpc_status[SL_GEN_GRPC_STATUS_OTHER], 2);
+	assert_int_equal(c->by_grpc_status[0], 0);
+	assert_int_equal(c->by_status[415], 1);
+	assert_int_equal(c->protocol_errors, 1);
+	/* 2 + 1 + 2 gRPC codes, one HTTP status, one reset. */
+	assert_int_equal(sl_gen_counts_errors(c), 7);
+	free(c);
+}
+
+static void
+test_grpc_report(void **state)
+{
+	static char hdr[128][128], row[128][128];
+	struct sl_gen_counts *c = sample_counts(), *d = sample_counts();
+	struct sl_gen_report r = sample_report(c);
+	struct jflat *j = malloc(sizeof(*j));
+	char *text, *buf = NULL, *nl;
+	size_t len = 0;
+	FILE *f;
+	int nh, nr;
+
+	(void)state;
+	assert_non_null(j);
+	/* HTTP runs say so, with one stream. */
+	text = render_json(&r);
+	assert_int_equal(jparse(j, text), 0);
+	assert_string_equal(jget(j, "params.proto"), "http");
+	assert_string_equal(jget(j, "params.streams"), "1");
+	free(text);
+
+	r.params.proto = "grpc";
+	r.params.streams = 100;
+	c->by_grpc_status[14] = 4;
+	c->by_grpc_status[SL_GEN_GRPC_STATUS_OTHER] = 1;
+	text = render_json(&r);
+	assert_int_equal(jparse(j, text), 0);
+	assert_string_equal(jget(j, "params.proto"), "grpc");
+	assert_string_equal(jget(j, "params.streams"), "100");
+	assert_string_equal(jget(j, "errors.by_grpc_status.14"), "4");
+	assert_string_equal(jget(j, "errors.by_grpc_status.other"), "1");
+	assert_string_equal(jget(j, "errors.total"), "11"); /* 6 of sample_counts + 5 */
+	free(text);
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(sl_gen_report_csv_header(f), 0);
+	assert_int_equal(sl_gen_report_csv_row(&r, f), 0);
+	fclose(f);
+	nl = strchr(buf, '\n');
+	assert_non_null(nl);
+	nh = csv_split(buf, hdr, 128);
+	nr = csv_split(nl + 1, row, 128);
+	assert_int_equal(nh, nr);
+	assert_string_equal(row[col(hdr, nh, "proto")], "grpc");
+	assert_string_equal(row[col(hdr, nh, "streams")], "100");
+	assert_string_equal(row[col(hdr, nh, "errors_by_grpc_status")], "14:4;other:1");
+	free(buf);
+
+	/* Merging adds the gRPC codes too. */
+	d->by_grpc_status[14] = 2;
+	sl_gen_counts_merge(c, d);
+	assert_int_equal(c->by_grpc_status[14], 6);
+	free(c);
+	free(d);
+	free(j);
+}
+
+static void
+test_grpc_path_prefix(void **state)
+{
+	uint8_t p[SL_GEN_GRPC_PREFIX];
+
+	(void)state;
+	assert_string_equal(sl_gen_grpc_path(SL_SIGNAL_TRACES),
+	                    "/opentelemetry.proto.collector.trace.v1.TraceService/Export");
+	assert_string_equal(sl_gen_grpc_path(SL_SIGNAL_METRICS),
+	                    "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export");
+	assert_string_equal(sl_gen_grpc_path(SL_SIGNAL_LOGS),
+	                    "/opentelemetry.proto.collector.logs.v1.LogsService/Export");
+	assert_null(sl_gen_grpc_path(SL_SIGNAL_MAX));
+	sl_gen_grpc_prefix(p, false, 25306);
+	assert_memory_equal(p, "\x00\x00\x00\x62\xda", 5);
+	sl_gen_grpc_prefix(p, true, 0x01020304);
+	assert_memory_equal(p, "\x01\x01\x02\x03\x04", 5);
+}
+
 /* ---- HTTP responses ---- */
 
 /* Feed s in pieces of `step` bytes; returns bytes consumed in all, or -1 on error. */
@@ -1065,6 +1209,10 @@ main(void)
 	    cmocka_unit_test(test_report_json),
 	    cmocka_unit_test(test_report_csv),
 	    cmocka_unit_test(test_counts_merge),
+	    cmocka_unit_test(test_grpc_status_parse),
+	    cmocka_unit_test(test_grpc_count),
+	    cmocka_unit_test(test_grpc_report),
+	    cmocka_unit_test(test_grpc_path_prefix),
 	    cmocka_unit_test(test_http_resp),
 	    cmocka_unit_test(test_profile_traces),
 	    cmocka_unit_test(test_profile_span_size),
