@@ -9,7 +9,7 @@
  * iteration, hence per request). A request, once walked with the image's
  * attribute keys, goes through:
  *
- *   faults  first fault (table order) matching any entry, in entry order;
+ *   faults  the first fault in table order matching any entry; it
  *           fires with its probability (one draw per request): error,
  *           reset and throttle decide the answer and nothing is stored;
  *           delay, partial and blackhole change the answer of an accepted
@@ -510,12 +510,19 @@ sl_cls_request(struct sl_cls *cls, const struct sl_cls_in *in, const struct sl_i
 	now_ns = cls->base_ns +
 	         (uint64_t)((double)(int64_t)(cls->core->now - cls->base_tsc) * 1e9 / (double)cls->hz);
 
-	/* Faults: the first one matching an entry, in entry order. */
+	/*
+	 * Faults: the first in table order that matches any entry (the lowest of
+	 * the entries' first matches; a match of fault 0 ends the search).
+	 */
 	if (img->n_faults != 0) {
 		if (res->n_entries == 0)
 			fi = sl_tbl_match_fault(img, &ctx, NULL, now_ns);
-		for (i = 0; i < res->n_entries && fi < 0; i++)
-			fi = sl_tbl_match_fault(img, &ctx, &res->entries[i], now_ns);
+		for (i = 0; i < res->n_entries && fi != 0; i++) {
+			int f = sl_tbl_match_fault(img, &ctx, &res->entries[i], now_ns);
+
+			if (f >= 0 && (fi < 0 || f < fi))
+				fi = f;
+		}
 		if (fi >= 0 && apply_fault(cls, &sl_tbl_faults(img)[fi], res->items, out))
 			return;
 	}

@@ -82,6 +82,12 @@ def fields(b):
             n, i = varint(b, i)
             v = b[i:i + n]
             i += n
+        elif k & 7 == 1:
+            v = b[i:i + 8]
+            i += 8
+        elif k & 7 == 5:
+            v = b[i:i + 4]
+            i += 4
         else:
             raise ValueError('wire type %d' % (k & 7))
         yield k >> 3, v

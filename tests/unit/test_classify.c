@@ -845,11 +845,11 @@ test_fault_error_reset_order(void **state)
 	assert_int_equal(out.verdict, SL_CLS_RESET);
 	assert_string_equal(out.fault_name, "f-reset");
 	assert_int_equal(f->core->ctr[SL_CTR_FAULT_RESET], 1);
-	/* entry order first: entry 1 (ord-a) decides, though f-ob comes first in the table */
+	/* table order first: f-ob comes first in the table, whichever entry it matches */
 	classify(f, SL_SIGNAL_TRACES, 0, ord, 3, &out);
 	assert_int_equal(out.verdict, SL_CLS_ERROR);
-	assert_int_equal(out.status, 402);
-	assert_string_equal(out.fault_name, "f-oa");
+	assert_int_equal(out.status, 401);
+	assert_string_equal(out.fault_name, "f-ob");
 	classify(f, SL_SIGNAL_TRACES, 0, ordb, 2, &out);
 	assert_int_equal(out.status, 401);
 	/* within one entry, table order: ord-c only matches the third */
