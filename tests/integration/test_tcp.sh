@@ -21,6 +21,21 @@ client() {
 		python3 "$SLUICE_SRC/tests/integration/tcp_client.py" "$@"
 }
 
+# After a failure: how the dataplane's TCP ended connections, and what it dropped (diagnostics).
+tcp_diag() {
+	local f=$SL_TMP/diag.json
+	sl_stats_json >"$f" 2>/dev/null || return 0
+	python3 - "$f" <<'PY' | sed 's/^/# /'
+import json, sys
+d = json.load(open(sys.argv[1]))["total"]
+for k in ("tcp_connections_opened", "tcp_connections_closed", "tcp_connections_reset",
+          "tcp_connections_aborted", "tcp_connections_timed_out", "tcp_retransmits_total",
+          "tcp_window_probes_sent", "tcp_zero_window"):
+    print(k, d["counters"].get(k.replace("_total", ""), d["counters"].get(k)))
+print("drops", {k: v for k, v in d.get("drops", {}).items() if v and k.startswith("tcp")})
+PY
+}
+
 # All connections gone and the core's gauges at zero.
 drained() {
 	local f=$SL_TMP/drain.json
@@ -52,7 +67,7 @@ $impair"
 	sl_check "$label: 200 concurrent connections x 2 MiB, CRC-32 checked" \
 		client bulk 200 2097152
 	sl_check "$label: 20 concurrent connections x 2 MiB echoed back, CRC-32 checked" \
-		client echo 20 2097152
+		client echo 20 2097152 || tcp_diag
 	sl_check "$label: one stream of $((stream >> 20)) MiB, CRC-32 checked" client stream "$stream"
 
 	# Baseline: every connection, timer and segment released (TIME_WAIT never
