@@ -42,8 +42,9 @@
  * cycles per request with 1 Resource entry (3% of the walk) and ~1,540 with
  * 4 (12%), about 380 per entry, mostly fault and route conditions; a tenant
  * rate bucket adds under 30, and a matching fault (fired or not) ends the
- * fault scan early. A sampling route (0.1) costs ~310 cycles per span over
- * that (2.5x the walk), ~40% of it the item filter's own walk.
+ * fault scan early. A sampling route (0.1) costs ~195 cycles per span over
+ * that (1.6x the walk; ~310 before the filter trusted this walk instead of
+ * walking each entry again).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -325,8 +326,8 @@ filter_entries(struct sl_cls *cls, const struct sl_cls_in *in, const struct sl_i
 		k.route = sample ? &routes[r] : NULL;
 		iov_copy(iov, n_iov, e->off, e->len, cls->gather);
 		ctr[SL_CTR_ROUTE_FILTER_BYTES] += e->len;
-		if (sl_item_filter(in->signal, cls->gather, e->len, keep_item, &k, cls->fbuf + o,
-		                   cls->max_body - o, &fr) < 0) {
+		if (sl_item_filter_walked(in->signal, cls->gather, e->len, e->items, keep_item, &k,
+		                          cls->fbuf + o, cls->max_body - o, &fr) < 0) {
 			/* The walker passed it: cannot happen; keep the entry whole, lose nothing. */
 			memcpy(cls->fbuf + o, cls->gather, e->len);
 			cls->fentries[m].off = o;

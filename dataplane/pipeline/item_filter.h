@@ -68,4 +68,16 @@ struct sl_item_filter_res {
 int sl_item_filter(enum sl_signal sig, const uint8_t *in, uint32_t len, sl_item_keep_fn keep,
                    void *arg, uint8_t *out, uint32_t cap, struct sl_item_filter_res *res);
 
+/*
+ * sl_item_filter for an entry the caller's sl_otlp_walk() already validated
+ * (as part of its whole request) and counted (items: its sl_otlp_entry.items):
+ * the same output without the second walk (~40% of the filter's cost). Reads
+ * stay inside [in, in + len) whatever the bytes; on bytes the walker would
+ * refuse, the output is unspecified (not -EBADMSG) unless the item count
+ * disagrees with items.
+ */
+int sl_item_filter_walked(enum sl_signal sig, const uint8_t *in, uint32_t len, uint32_t items,
+                          sl_item_keep_fn keep, void *arg, uint8_t *out, uint32_t cap,
+                          struct sl_item_filter_res *res);
+
 #endif /* SL_ITEM_FILTER_H */
