@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
@@ -69,6 +70,20 @@ struct sl_core {
 	struct sl_core_port ports[SL_MAX_PORTS];
 	struct sl_stats_ext ext; /* named counters and histograms, published with ctr */
 } __rte_cache_aligned;
+
+/*
+ * Count the time since TSC *t0 in histogram h (NULL: not kept) and clear
+ * *t0; nothing when *t0 is 0 (no start recorded, or observed already).
+ */
+static inline void
+sl_core_hist_since(struct sl_stats_hist *h, uint64_t *t0)
+{
+	if (*t0 == 0)
+		return;
+	if (h != NULL)
+		sl_stats_hist_observe(h, (rte_rdtsc() - *t0) * 1000000u / (rte_get_tsc_hz() / 1000u));
+	*t0 = 0;
+}
 
 /* Free m and count why. Every dropped packet goes through here. */
 static inline void

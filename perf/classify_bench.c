@@ -292,27 +292,7 @@ build(unsigned int n_res, size_t *len)
 		PB(Common__V1__KeyValue) *kv = kvs[i];
 		PB(Common__V1__AnyValue) *av = avs[i];
 
-		opentelemetry__proto__trace__v1__span__init(s);
-		s->trace_id.data = ids[i];
-		s->trace_id.len = 16;
-		s->span_id.data = ids[i] + 16;
-		s->span_id.len = 8;
-		s->parent_span_id.data = ids[i] + 24;
-		s->parent_span_id.len = 8;
-		s->name = "GET /api/v1/orders/{id}";
-		s->kind = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_SERVER;
-		s->start_time_unix_nano = 1700000000000000000ull + i;
-		s->end_time_unix_nano = 1700000000000250000ull + i;
-		s->flags = 0x101;
-		a = 0;
-		k[a] = bench_kv_str(&kv[a], &av[a], "http.request.method", "GET"), a++;
-		k[a] = bench_kv_str(&kv[a], &av[a], "http.route", "/api/v1/orders/{id}"), a++;
-		k[a] = bench_kv_int(&kv[a], &av[a], "http.response.status_code", 200), a++;
-		k[a] = bench_kv_str(&kv[a], &av[a], "server.address", "orders.shop.svc"), a++;
-		k[a] = bench_kv_str(&kv[a], &av[a], "url.scheme", "https"), a++;
-		s->n_attributes = a;
-		s->attributes = k;
-		s->status = &st;
+		bench_span_init(s, kv, av, k, ids[i], i, &st);
 		sp[i] = s;
 	}
 	for (r = 0; r < n_res; r++) {

@@ -75,29 +75,11 @@ build(unsigned int n, size_t *len)
 		PB(Common__V1__KeyValue) *kv = &kvs[(size_t)i * NA];
 		PB(Common__V1__AnyValue) *av = &avs[(size_t)i * NA];
 
-		opentelemetry__proto__trace__v1__span__init(s);
-		s->trace_id.data = ids;
-		s->trace_id.len = 16;
-		s->span_id.data = ids + 16;
-		s->span_id.len = 8;
-		s->parent_span_id.data = ids + 24;
-		s->parent_span_id.len = 8;
-		s->name = "GET /api/v1/orders/{id}";
-		s->kind = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_SERVER;
-		s->start_time_unix_nano = 1700000000000000000ull + i;
-		s->end_time_unix_nano = 1700000000000250000ull + i;
-		s->flags = 0x101;
-		a = 0;
-		k[a] = bench_kv_str(&kv[a], &av[a], "http.request.method", "GET"), a++;
-		k[a] = bench_kv_str(&kv[a], &av[a], "http.route", "/api/v1/orders/{id}"), a++;
-		k[a] = bench_kv_int(&kv[a], &av[a], "http.response.status_code", 200), a++;
-		k[a] = bench_kv_str(&kv[a], &av[a], "server.address", "orders.shop.svc"), a++;
-		k[a] = bench_kv_str(&kv[a], &av[a], "url.scheme", "https"), a++;
+		bench_span_init(s, kv, av, k, ids, i, &st);
+		a = BENCH_SPAN_ATTRS;
 		k[a] = bench_kv_int(&kv[a], &av[a], "client.port", 52344), a++;
 		k[a] = bench_kv_str(&kv[a], &av[a], "user_agent.original", "curl/8.1"), a++;
 		s->n_attributes = a;
-		s->attributes = k;
-		s->status = &st;
 		sp[i] = s;
 	}
 	ss.n_spans = n;

@@ -48,6 +48,7 @@
 #include <rte_mbuf.h>
 
 #include "classify.h"
+#include "core.h"
 #include "net/tcp.h"
 #include "pipeline/batch.h"
 #include "proto/decompress.h"
@@ -271,17 +272,6 @@ count_code(struct sl_grpc_core *gc, int code)
 	}
 }
 
-/* Request latency, once per answered request. */
-static void
-observe(struct sl_grpc_core *gc, struct sl_grpc_stream *st)
-{
-	if (st->t_done == 0 || gc->hist == NULL)
-		return;
-	sl_stats_hist_observe(gc->hist,
-	                      (rte_rdtsc() - st->t_done) * 1000000u / (rte_get_tsc_hz() / 1000u));
-	st->t_done = 0;
-}
-
 #define HDR(n, v) {(n), (v), sizeof(n) - 1, sizeof(v) - 1}
 
 /* An empty Export*ServiceResponse (no partial_success): flags 0, length 0. */
@@ -324,7 +314,7 @@ answer_ok(struct sl_grpc_core *gc, struct sl_grpc_stream *st)
 	}
 	st->answered = 1;
 	count_code(gc, SL_GRPC_OK);
-	observe(gc, st);
+	sl_core_hist_since(gc->hist, &st->t_done);
 	sl_h2_respond(st->hc, st->id, h, RTE_DIM(h), body);
 }
 
@@ -368,7 +358,7 @@ answer_error_retry(struct sl_grpc_core *gc, struct sl_grpc_stream *st, int http,
 	st->answered = 1;
 	st->discard = 1;
 	count_code(gc, code);
-	observe(gc, st);
+	sl_core_hist_since(gc->hist, &st->t_done);
 	snprintf(hs, sizeof(hs), "%d", http);
 	snprintf(status, sizeof(status), "%d", code);
 	h[n++] = (struct sl_h2_hdr){":status", hs, 7, (uint32_t)strlen(hs)};

@@ -282,13 +282,7 @@ respond(struct sl_http_core *hc, struct sl_http_conn *h, int status, bool keep, 
 		return;
 	memcpy(buf + n, body, body_len);
 	count_status(hc, status);
-	if (h->t_done != 0) {
-		struct sl_core *core = hc->tc->core;
-
-		sl_stats_hist_observe(&core->ext.hist[SL_STATS_HIST_REQUEST],
-		                      (rte_rdtsc() - h->t_done) * 1000000u / (rte_get_tsc_hz() / 1000u));
-		h->t_done = 0;
-	}
+	sl_core_hist_since(&hc->tc->core->ext.hist[SL_STATS_HIST_REQUEST], &h->t_done);
 	if (sl_tcp_send(h->c, buf, (uint32_t)(n + (int)body_len)) < n + (int)body_len)
 		keep = false; /* send buffer full: the response is cut, so is the connection */
 	if (!keep) {

@@ -299,6 +299,23 @@ conn_failed(struct worker *w, struct conn *c, uint64_t now, bool timed_out, bool
 }
 
 /* Write what remains of the request. */
+
+/*
+ * A send failed: true to try again at once (EINTR); else the connection
+ * waits for POLLOUT (a full socket buffer) or has failed (counted).
+ */
+static bool
+send_retry(struct worker *w, struct conn *c, uint64_t now)
+{
+	if (errno == EINTR)
+		return true;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		set_events(w, c, true);
+	else
+		conn_failed(w, c, now, false, true);
+	return false;
+}
+
 static void
 send_more(struct worker *w, struct conn *c, uint64_t now)
 {
@@ -318,13 +335,8 @@ send_more(struct worker *w, struct conn *c, uint64_t now)
 		}
 		k = writev(c->fd, iov, n);
 		if (k < 0) {
-			if (errno == EINTR)
+			if (send_retry(w, c, now))
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				set_events(w, c, true);
-				return;
-			}
-			conn_failed(w, c, now, false, true);
 			return;
 		}
 		if (w->measuring)
@@ -407,13 +419,8 @@ g2_flush(struct worker *w, struct conn *c, uint64_t now)
 			break;
 		k = send(c->fd, p, len, MSG_NOSIGNAL);
 		if (k < 0) {
-			if (errno == EINTR)
+			if (send_retry(w, c, now))
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				set_events(w, c, true);
-				return;
-			}
-			conn_failed(w, c, now, false, true);
 			return;
 		}
 		if (w->measuring)
